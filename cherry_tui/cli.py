@@ -1,0 +1,292 @@
+"""The ``cherry-tui`` command: the TUI by default, and subcommands for setup without it.
+
+Exit status: 0 success, 1 a provider or runtime error, 2 a usage error, 130 ctrl-c.
+Imports are lazy so that ``cherry-tui url`` and ``--version`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+class UsageError(Exception):
+    """Exit 2 with this message."""
+
+
+class Failure(Exception):
+    """Exit 1 with this message."""
+
+
+def _err(msg: str) -> None:
+    print(f"cherry-tui: {msg}", file=sys.stderr)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one clear line, status 2
+        self.print_usage(sys.stderr)
+        _err(message)
+        sys.exit(2)
+
+
+# ------------------------------------------------------------------------------ helpers
+def load_config(args):
+    from .core.config import Config
+    from .core.paths import config_path
+
+    cfg = Config.load(config_path(getattr(args, "config", None)))
+    if cfg.error:
+        _err(f"config file does not parse: {cfg.error}")
+    return cfg
+
+
+def get_provider(cfg, pid: str):
+    try:
+        return cfg.provider(pid)
+    except KeyError:
+        ids = ", ".join(p.id for p in cfg.providers())
+        raise UsageError(f"unknown provider {pid!r}; known: {ids}") from None
+
+
+def save_config(cfg) -> None:
+    from .core.config import ConfigError, ConfigReadOnly
+
+    try:
+        cfg.save()
+    except (ConfigReadOnly, ConfigError) as exc:
+        raise Failure(str(exc)) from None
+    except OSError as exc:
+        raise Failure(f"cannot write {cfg.path}: {exc.strerror}") from None
+
+
+# ------------------------------------------------------------------------------ commands
+def cmd_url(args) -> int:
+    from .core.addresses import AddressError, resolve
+
+    try:
+        res = resolve(args.address, args.type)
+    except AddressError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(res.as_dict()))
+    else:
+        print(f"chat:   {res.chat}")
+        print(f"models: {res.models or '(cannot be derived from this address)'}")
+        print(f"rule:   {res.rule} ({res.rule_text})")
+    return 0
+
+
+def cmd_providers(args) -> int:
+    from .core.secrets import key_info
+
+    cfg = load_config(args)
+    rows = []
+    for p in cfg.providers():
+        try:
+            chat = p.resolved().chat
+        except Exception:  # noqa: BLE001 - shown as a problem below
+            chat = None
+        info = key_info(p, cfg.path)
+        rows.append({
+            "id": p.id, "name": p.name, "type": p.type, "enabled": p.enabled,
+            "builtin": p.builtin, "address": p.address, "chat_url": chat,
+            "key": info.status, "models": len(p.models), "problems": list(p.problems),
+        })
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    rows.sort(key=lambda r: not r["enabled"])
+    w_id = max(len(r["id"]) for r in rows)
+    w_key = max(len(r["key"]) for r in rows)
+    print(f"{'ID':<{w_id}}  ON   TYPE       {'KEY':<{w_key}}  MODELS  CHAT URL")
+    for r in rows:
+        on = "on " if r["enabled"] else "off"
+        url = r["chat_url"] or ("problem: " + "; ".join(r["problems"]))
+        print(f"{r['id']:<{w_id}}  {on}  {r['type']:<9}  {r['key']:<{w_key}}  {r['models']:>6}  {url}")
+    return 0
+
+
+def _read_secret(prompt: str) -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt)
+    return sys.stdin.read()
+
+
+def cmd_key(args) -> int:
+    from .core import secrets
+
+    cfg = load_config(args)
+    p = get_provider(cfg, args.provider)
+    if args.key_command == "set":
+        from .core.secrets import split_keys
+
+        keys = split_keys(_read_secret(f"API key for {p.name} (input hidden): "))
+        if not keys:
+            raise UsageError("no key given: type or pipe the key (several: separate with commas)")
+        value = ",".join(keys)
+        if args.file:
+            secrets.SecretsFile.beside(cfg.path).set(p.id, value)
+            where = f"the plain-text file {secrets.SecretsFile.beside(cfg.path).path} (mode 0600)"
+            if p.key != "file":
+                cfg.set_provider_field(p.id, "key", "file")
+                save_config(cfg)
+        else:
+            try:
+                secrets.keyring_set(p.id, value)
+            except secrets.KeyringUnavailable as exc:
+                raise Failure(f"{exc}. Nothing was stored. Instead, {secrets.alternatives(p)}") \
+                    from None
+            where = f"the keyring ({secrets.backend_name()})"
+            if p.key not in (None, "keyring"):
+                cfg.set_provider_field(p.id, "key", None)
+                save_config(cfg)
+        masked = ", ".join(secrets.mask(k) for k in keys)
+        print(f"stored {len(keys)} key(s) for {p.id} in {where}: {masked}")
+        return 0
+    if args.key_command == "delete":
+        removed = []
+        try:
+            if secrets.keyring_delete(p.id):
+                removed.append("keyring")
+        except secrets.KeyringUnavailable as exc:
+            if p.key in (None, "keyring"):
+                raise Failure(str(exc)) from None
+        if secrets.SecretsFile.beside(cfg.path).delete(p.id):
+            removed.append("secrets file")
+        if p.key == "file":
+            cfg.set_provider_field(p.id, "key", None)
+            save_config(cfg)
+        if not removed:
+            print(f"no stored key for {p.id}")
+        else:
+            print(f"deleted the key for {p.id} from the {' and the '.join(removed)}")
+        return 0
+    if args.key_command == "env":
+        var = args.variable
+        if not var.replace("_", "").isalnum() or var[0].isdigit():
+            raise UsageError(f"{var!r} is not an environment variable name (e.g. ARK_API_KEY)")
+        cfg.set_provider_field(p.id, "key", f"env:{var}")
+        save_config(cfg)
+        state = "set" if os.environ.get(var) else "not set in this shell yet"
+        print(f"{p.id} now reads its key from ${var} ({state})")
+        return 0
+    if args.key_command == "show":
+        info = secrets.key_info(p, cfg.path)
+        detail = f" ({info.problem})" if info.problem and not info.present else ""
+        print(f"{p.id}: {info.status}{detail}" + (f" {info.masked}" if info.present else ""))
+        return 0 if info.present or info.source == "not needed" else 1
+    raise UsageError("key: choose set, delete, env or show")
+
+
+def cmd_config(args) -> int:
+    from .core.paths import config_path
+
+    path = config_path(getattr(args, "config", None))
+    if args.config_command == "path":
+        print(path)
+        return 0
+    if args.config_command == "check":
+        cfg = load_config(args)
+        if cfg.error:
+            return 1
+        bad = [p for p in cfg.providers() if p.problems]
+        for p in bad:
+            for problem in p.problems:
+                print(f"{path}: [providers.{p.id}] {problem}")
+        if not bad:
+            print(f"{path}: ok")
+        return 1 if bad else 0
+    raise UsageError("config: choose path or check")
+
+
+def cmd_tui(args) -> int:
+    from .ui.app import run_app
+
+    return run_app(args)
+
+
+# ------------------------------------------------------------------------------ parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cherry-tui", description="A keyboard-driven terminal client for LLM providers.")
+    parser.add_argument("--version", action="version", version=f"cherry-tui {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: $CHERRY_TUI_CONFIG "
+                        "or the platform config dir)")
+    parser.add_argument("--theme", metavar="NAME", help="theme for this run only")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("url", help="show the URLs an API address resolves to")
+    p.add_argument("address")
+    p.add_argument("--type", choices=["openai", "anthropic"], default="openai")
+    p.add_argument("--json", action="store_true", help="one JSON object: chat, models, rule")
+    p.set_defaults(func=cmd_url)
+
+    p = sub.add_parser("providers", help="list providers with address, key status and models")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_providers)
+
+    p = sub.add_parser("key", help="store, delete or point to a provider's API key")
+    ks = p.add_subparsers(dest="key_command", parser_class=_Parser, metavar="ACTION", required=True)
+    k = ks.add_parser("set", help="store a key (read from stdin, no echo on a terminal)")
+    k.add_argument("provider")
+    k.add_argument("--file", action="store_true",
+                   help="store in the plain-text secrets file (mode 0600) instead of the keyring")
+    k.set_defaults(func=cmd_key)
+    k = ks.add_parser("delete", help="delete a stored key")
+    k.add_argument("provider")
+    k.set_defaults(func=cmd_key)
+    k = ks.add_parser("env", help="read the key from an environment variable")
+    k.add_argument("provider")
+    k.add_argument("variable")
+    k.set_defaults(func=cmd_key)
+    k = ks.add_parser("show", help="where the key comes from (masked)")
+    k.add_argument("provider")
+    k.set_defaults(func=cmd_key)
+
+    p = sub.add_parser("config", help="config file commands")
+    cs = p.add_subparsers(dest="config_command", parser_class=_Parser, metavar="ACTION", required=True)
+    c = cs.add_parser("path", help="print the config file path")
+    c.set_defaults(func=cmd_config)
+    c = cs.add_parser("check", help="report problems in the config file")
+    c.set_defaults(func=cmd_config)
+
+    try:
+        from . import cli_client
+    except ImportError:
+        cli_client = None
+    if cli_client is not None:
+        cli_client.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", cmd_tui)
+    try:
+        return func(args) or 0
+    except UsageError as exc:
+        _err(str(exc))
+        return 2
+    except Failure as exc:
+        _err(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,481 @@
+"""The user's config file: one TOML file that holds only what the user set.
+
+* tomlkit keeps the user's comments, key order and unknown keys across a save.
+* Saves are atomic (temp file in the same folder, fsync, rename); a new file gets mode 0600.
+* A file that does not parse is reported (path, line, column) and never written to.
+* If the file changed on disk since it was loaded (another instance, an editor), a save
+  re-reads it and replays this session's edits on top, so neither side is lost.
+* A bad value in one provider is reported for that provider; the rest loads.
+
+Example::
+
+    theme = "cherry-dark"
+    default_model = "volcengine/doubao-seed-1-6-250615"
+
+    [providers.volcengine]          # a built-in: only what differs from the default
+    enabled = true
+    models = ["doubao-seed-1-6-250615"]
+
+    [providers.my-oneapi]           # a custom provider
+    name = "My OneAPI"
+    type = "openai"
+    address = "http://127.0.0.1:3000"
+    key = "env:ONEAPI_TOKEN"        # keyring (default) | env:VAR | file
+    models = ["gpt-4o-mini"]
+    enabled = true
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+from tomlkit.exceptions import ParseError
+from tomlkit.toml_document import TOMLDocument
+
+from . import addresses
+from .catalog import catalog
+
+KEY_SOURCES_HELP = "keyring, env:VARIABLE or file"
+_ID_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+class ConfigError(Exception):
+    """The config file cannot be read. It is left untouched."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None, col: int | None = None):
+        self.path, self.line, self.col, self.reason = path, line, col, message
+        where = f"{path}"
+        if line is not None:
+            where += f", line {line}, column {col}"
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigReadOnly(Exception):
+    """The config file did not parse at start: nothing is written to it."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    name: str
+    type: str
+    address: str
+    enabled: bool = False
+    models: tuple[str, ...] = ()
+    key: str | None = None  # key source: None (default), "keyring", "env:VAR", "file"
+    builtin: bool = False
+    env: str | None = None  # the built-in's usual environment variable
+    key_url: str | None = None
+    needs_key: bool = True
+    default_address: str | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def resolved(self) -> addresses.Resolved:
+        return addresses.resolve(self.address, self.type)
+
+
+def split_model_ref(ref: str) -> tuple[str, str]:
+    """``provider/model`` split at the first ``/`` (model ids contain ``/``)."""
+    provider, sep, model = ref.partition("/")
+    if not sep or not provider or not model:
+        raise ValueError(
+            f"{ref!r} is not a model reference: write PROVIDER/MODEL, e.g. deepseek/deepseek-chat"
+        )
+    return provider, model
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "provider"
+
+
+def _line_col(exc: ParseError) -> tuple[int | None, int | None]:
+    return getattr(exc, "line", None), getattr(exc, "col", None)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    target = path.resolve() if path.is_symlink() else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o600
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dfd = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    _atomic_write(path, text.encode("utf-8"))
+
+
+class Config:
+    """The loaded config. Mutators edit the TOML document; :meth:`save` writes it."""
+
+    def __init__(self, path: Path, doc: TOMLDocument, raw: bytes | None,
+                 error: ConfigError | None = None):
+        self.path = path
+        self.doc = doc
+        self._raw = raw  # bytes as last read or written; None = no file
+        self.error = error  # set when the file did not parse: read-only mode
+        self._ops: list[Callable[[TOMLDocument], None]] = []
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, path: Path) -> Config:
+        """Load ``path``. A file that does not parse gives a read-only config with ``error``."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls(path, tomlkit.document(), None)
+        except OSError as exc:
+            return cls(path, tomlkit.document(), None,
+                       ConfigError(path, f"cannot be read: {exc.strerror}"))
+        try:
+            doc = cls._parse(path, raw)
+        except ConfigError as exc:
+            return cls(path, tomlkit.document(), raw, exc)
+        return cls(path, doc, raw)
+
+    @staticmethod
+    def _parse(path: Path, raw: bytes) -> TOMLDocument:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(path, f"is not UTF-8 text (byte {exc.start})") from None
+        try:
+            return tomlkit.parse(text)
+        except ParseError as exc:
+            line, col = _line_col(exc)
+            msg = str(exc).split(" at line ")[0]
+            raise ConfigError(path, f"{msg} (fix the file, or move it away to start afresh)",
+                              line, col) from None
+
+    @property
+    def read_only(self) -> bool:
+        return self.error is not None
+
+    # ------------------------------------------------------------------ reading
+    def _user_providers(self) -> dict[str, Any]:
+        table = self.doc.get("providers")
+        return table if isinstance(table, dict) else {}
+
+    def providers(self) -> list[Provider]:
+        """All providers: built-ins (overridden by the user's values), then the user's own."""
+        user = self._user_providers()
+        result = [self._merge(pid, entry, user.get(pid)) for pid, entry in catalog().items()]
+        for pid, table in user.items():
+            if pid not in catalog():
+                result.append(self._custom(pid, table))
+        return result
+
+    def provider(self, pid: str) -> Provider:
+        user = self._user_providers()
+        if pid in catalog():
+            return self._merge(pid, catalog()[pid], user.get(pid))
+        if pid in user:
+            return self._custom(pid, user[pid])
+        raise KeyError(pid)
+
+    def has_provider(self, pid: str) -> bool:
+        return pid in catalog() or pid in self._user_providers()
+
+    def _merge(self, pid: str, entry, table) -> Provider:
+        base = Provider(
+            id=pid, name=entry.name, type=entry.type, address=entry.address,
+            models=entry.models, builtin=True, env=entry.env, key_url=entry.key_url,
+            needs_key=entry.needs_key, default_address=entry.address,
+        )
+        return self._apply(base, table)
+
+    def _custom(self, pid: str, table) -> Provider:
+        problems = []
+        if not isinstance(table, dict):
+            return Provider(id=pid, name=pid, type="openai", address="",
+                            problems=(f"[providers.{pid}] must be a table",))
+        if "address" not in table:
+            problems.append("no address: set address = \"https://...\"")
+        base = Provider(id=pid, name=pid, type="openai", address="", problems=tuple(problems))
+        return self._apply(base, table)
+
+    @staticmethod
+    def _apply(base: Provider, table) -> Provider:
+        if table is None:
+            return base
+        if not isinstance(table, dict):
+            return replace(base, problems=(f"[providers.{base.id}] must be a table",))
+        problems = list(base.problems)
+        values: dict[str, Any] = {}
+
+        def text(key: str) -> None:
+            if key in table:
+                val = table[key]
+                if isinstance(val, str):
+                    values[key] = str(val)
+                else:
+                    problems.append(f"{key} must be a string, not {type(val).__name__}")
+
+        text("name")
+        text("type")
+        text("address")
+        if "enabled" in table:
+            if isinstance(table["enabled"], bool):
+                values["enabled"] = bool(table["enabled"])
+            else:
+                problems.append("enabled must be true or false")
+        if "models" in table:
+            models = table["models"]
+            if isinstance(models, list) and all(isinstance(m, str) for m in models):
+                values["models"] = tuple(str(m) for m in models)
+            else:
+                problems.append('models must be a list of model ids, e.g. ["gpt-4o-mini"]')
+        if "key" in table:
+            key = table["key"]
+            if isinstance(key, str) and (key in ("keyring", "file") or
+                                         (key.startswith("env:") and len(key) > 4)):
+                values["key"] = str(key)
+            else:
+                problems.append(f"key must be one of {KEY_SOURCES_HELP}, not {key!r}")
+        merged = replace(base, **values)
+        if merged.type not in addresses.PROVIDER_TYPES:
+            problems.append(
+                f"unknown type {merged.type!r}: use one of {', '.join(addresses.PROVIDER_TYPES)}"
+            )
+        elif merged.address:
+            err = addresses.check(merged.address, merged.type)
+            if err:
+                problems.append(f"address: {err}")
+        return replace(merged, problems=tuple(problems))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        val = self.doc.get(key, default)
+        return val.unwrap() if hasattr(val, "unwrap") else val
+
+    @property
+    def default_model(self) -> str | None:
+        val = self.get("default_model")
+        return val if isinstance(val, str) and val else None
+
+    @property
+    def theme(self) -> str | None:
+        val = self.get("theme")
+        return val if isinstance(val, str) and val else None
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A top-level table (e.g. ``keymap``) as plain values, or {}."""
+        val = self.get(name)
+        return val if isinstance(val, dict) else {}
+
+    # ------------------------------------------------------------------ editing
+    def _edit(self, op: Callable[[TOMLDocument], None]) -> None:
+        if self.read_only:
+            raise ConfigReadOnly(f"{self.error}\nNothing is saved until the file is fixed.")
+        op(self.doc)
+        self._ops.append(op)
+
+    @staticmethod
+    def _table(doc: TOMLDocument, pid: str, create: bool = True):
+        providers = doc.get("providers")
+        if providers is None:
+            if not create:
+                return None
+            providers = tomlkit.table(is_super_table=True)
+            doc["providers"] = providers
+        if pid not in providers:
+            if not create:
+                return None
+            providers[pid] = tomlkit.table()
+        return providers[pid]
+
+    def set_value(self, key: str, value: Any) -> None:
+        """Set (or with None remove) a top-level value such as theme or default_model."""
+        def op(doc: TOMLDocument) -> None:
+            if value is None:
+                doc.pop(key, None)
+            else:
+                doc[key] = value
+        self._edit(op)
+
+    def set_section_value(self, section: str, key: str, value: Any) -> None:
+        def op(doc: TOMLDocument) -> None:
+            if section not in doc:
+                doc[section] = tomlkit.table()
+            doc[section][key] = value
+        self._edit(op)
+
+    def set_provider_field(self, pid: str, key: str, value: Any) -> None:
+        """Set one field of a provider; None removes it (back to the built-in default)."""
+        if not self.has_provider(pid):
+            raise KeyError(pid)
+        builtin = catalog().get(pid)
+
+        def op(doc: TOMLDocument) -> None:
+            table = self._table(doc, pid, create=value is not None)
+            if table is None:
+                return
+            default = getattr(builtin, key, None) if builtin else None
+            if builtin and key == "models":
+                default = list(builtin.models)
+            if value is None or (builtin and key != "enabled" and value == default):
+                table.pop(key, None)
+            elif key == "models":
+                arr = tomlkit.array()
+                arr.extend(list(value))
+                if len(value) > 3:
+                    arr.multiline(True)
+                table[key] = arr
+            else:
+                table[key] = value
+            if builtin and len(table) == 0:
+                doc["providers"].pop(pid, None)
+        self._edit(op)
+
+    def set_enabled(self, pid: str, enabled: bool) -> None:
+        self.set_provider_field(pid, "enabled", bool(enabled))
+
+    def set_models(self, pid: str, models: list[str]) -> None:
+        seen: list[str] = []
+        for m in models:
+            if m not in seen:
+                seen.append(m)
+        self.set_provider_field(pid, "models", seen)
+
+    def add_model(self, pid: str, model: str) -> None:
+        self.set_models(pid, [*self.provider(pid).models, model])
+
+    def remove_model(self, pid: str, model: str) -> None:
+        self.set_models(pid, [m for m in self.provider(pid).models if m != model])
+
+    def new_id(self, name: str) -> str:
+        base = slugify(name)
+        pid, n = base, 2
+        while self.has_provider(pid):
+            pid, n = f"{base}-{n}", n + 1
+        return pid
+
+    def add_provider(self, name: str, type: str = "openai", address: str = "",
+                     models: list[str] | None = None, enabled: bool = True) -> str:
+        """Add a custom provider; returns its id (a slug of the name, made unique)."""
+        name = name.strip()
+        if not name:
+            raise ValueError("a provider needs a name")
+        if type not in addresses.PROVIDER_TYPES:
+            raise ValueError(f"unknown type {type!r}: use one of {', '.join(addresses.PROVIDER_TYPES)}")
+        pid = self.new_id(name)
+
+        def op(doc: TOMLDocument) -> None:
+            table = self._table(doc, pid)
+            table["name"] = name
+            table["type"] = type
+            table["address"] = address
+            arr = tomlkit.array()
+            arr.extend(models or [])
+            table["models"] = arr
+            table["enabled"] = enabled
+        self._edit(op)
+        return pid
+
+    def clone_provider(self, pid: str, name: str | None = None) -> str:
+        """Copy a provider (built-in or custom) into a new custom provider."""
+        src = self.provider(pid)
+        new = self.add_provider(name or f"{src.name} copy", src.type, src.address,
+                                list(src.models), enabled=src.enabled)
+        if src.key and src.key.startswith("env:"):
+            self.set_provider_field(new, "key", src.key)
+        elif src.env:
+            self.set_provider_field(new, "key", f"env:{src.env}")
+        return new
+
+    def rename_provider(self, pid: str, name: str) -> None:
+        name = name.strip()
+        if not name:
+            raise ValueError("a provider needs a name")
+        self.set_provider_field(pid, "name", name)
+
+    def delete_provider(self, pid: str) -> None:
+        """Delete a custom provider; a built-in is reset to its defaults instead."""
+        if not self.has_provider(pid):
+            raise KeyError(pid)
+
+        def op(doc: TOMLDocument) -> None:
+            providers = doc.get("providers")
+            if providers is not None:
+                providers.pop(pid, None)
+        self._edit(op)
+        default = self.default_model
+        if default and default.partition("/")[0] == pid and pid not in catalog():
+            self.set_value("default_model", None)
+
+    # ------------------------------------------------------------------ saving
+    @property
+    def dirty(self) -> bool:
+        return bool(self._ops)
+
+    def save(self) -> None:
+        """Write the file atomically. Edits made on disk meanwhile are kept."""
+        if self.read_only:
+            raise ConfigReadOnly(f"{self.error}\nNothing is saved until the file is fixed.")
+        if not self._ops:
+            return
+        try:
+            disk: bytes | None = self.path.read_bytes()
+        except FileNotFoundError:
+            disk = None
+        if disk != self._raw:
+            fresh = self._parse(self.path, disk) if disk is not None else tomlkit.document()
+            for op in self._ops:
+                op(fresh)
+            self.doc = fresh
+        data = tomlkit.dumps(self.doc).encode("utf-8")
+        _atomic_write(self.path, data)
+        self._raw = data
+        self._ops.clear()
+
+    def reload(self) -> None:
+        fresh = Config.load(self.path)
+        self.doc, self._raw, self.error, self._ops = fresh.doc, fresh._raw, fresh.error, []
+
+
+def load(path: Path) -> Config:
+    return Config.load(path)
+
+
+def valid_id(pid: str) -> bool:
+    return bool(_ID_OK.match(pid))
+
+
+__all__ = [
+    "Config", "ConfigError", "ConfigReadOnly", "Provider", "load", "split_model_ref",
+    "atomic_write_text", "slugify", "valid_id",
+]
