@@ -124,6 +124,10 @@ def cmd_key(args) -> int:
 
     cfg = load_config(args)
     p = get_provider(cfg, args.provider)
+    needs_config = (args.key_command == "env"
+                    or (args.key_command == "set" and (args.file or p.key not in (None, "keyring"))))
+    if needs_config and cfg.read_only:
+        raise Failure(f"{cfg.error}\nNothing is saved until the file is fixed.")
     if args.key_command == "set":
         from .core.secrets import split_keys
 

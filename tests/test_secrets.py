@@ -1,0 +1,115 @@
+"""Where keys live: the real keyring, no keyring, env references and the 0600 file."""
+
+from __future__ import annotations
+
+import stat
+import uuid
+
+import pytest
+
+from cherry_tui.core import secrets
+from cherry_tui.core.config import Config
+
+
+def test_mask_and_split():
+    assert secrets.mask("sk-1234567890abcd") == "sk-1****abcd"
+    assert secrets.mask("short") == "****"
+    assert secrets.split_keys(" sk-a , sk-b，sk-c\nsk-d\r\n\n") == ["sk-a", "sk-b", "sk-c", "sk-d"]
+    assert secrets.scrub("bad key sk-1234567890abcd!", ["sk-1234567890abcd"]) == \
+        "bad key sk-1****abcd!"
+
+
+def test_keys_are_used_in_turn():
+    pool = secrets.KeyPool(["a", "b", "c"])
+    assert [pool.next() for _ in range(5)] == ["a", "b", "c", "a", "b"]
+    assert secrets.KeyPool([]).next() is None
+
+
+def test_no_keyring_backend_says_so_and_names_alternatives(config_file):
+    # conftest selects keyring.backends.fail.Keyring: the real "no backend" path.
+    cfg = Config.load(config_file)
+    with pytest.raises(secrets.KeyringUnavailable) as info:
+        secrets.keyring_set("volcengine", "sk-secret-0000000000")
+    assert "no OS keyring" in str(info.value)
+    assert "sk-secret" not in str(info.value)
+    alt = secrets.alternatives(cfg.provider("volcengine"))
+    assert 'key = "env:ARK_API_KEY"' in alt and "--file" in alt and "0600" in alt
+    ok, detail = secrets.keyring_available()
+    assert not ok and "no OS keyring" in detail
+    info = secrets.key_info(cfg.provider("volcengine"), config_file)
+    assert info.status == "missing" and info.problem and not info.keys
+
+
+def test_keyring_hang_becomes_a_clear_error():
+    with pytest.raises(secrets.KeyringUnavailable, match="did not answer within 0.2 s"):
+        secrets._call(lambda: __import__("time").sleep(5), timeout=0.2)
+
+
+def test_keyrings_alt_plaintext_backend_is_refused(monkeypatch):
+    import keyring
+
+    class FakeAlt:  # stands for keyrings.alt.file.PlaintextKeyring (not installed here)
+        pass
+
+    FakeAlt.__module__ = "keyrings.alt.file"
+    monkeypatch.setattr(keyring, "get_keyring", lambda: FakeAlt())
+    with pytest.raises(secrets.KeyringUnavailable, match="plain text"):
+        secrets.keyring_get("openai")
+
+
+def test_env_reference_and_builtin_variable(config_file, monkeypatch):
+    cfg = Config.load(config_file)
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-deepseek-1111111111")
+    info = secrets.key_info(cfg.provider("deepseek"), config_file)
+    assert info.source == "env:DEEPSEEK_API_KEY" and info.keys == ("sk-deepseek-1111111111",)
+    # Another provider never picks up DeepSeek's (or OpenAI's) variable.
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-2222222222")
+    pid = cfg.add_provider("Gateway", "openai", "http://127.0.0.1:3000")
+    assert secrets.key_info(cfg.provider(pid), config_file).keys == ()
+    assert secrets.key_info(cfg.provider("volcengine"), config_file).keys == ()
+    cfg.set_provider_field(pid, "key", "env:GATEWAY_TOKEN")
+    assert secrets.key_info(cfg.provider(pid), config_file).status == "missing (GATEWAY_TOKEN unset)"
+    monkeypatch.setenv("GATEWAY_TOKEN", "tok-aaaaaaaaaaaa, tok-bbbbbbbbbbbb")
+    info = secrets.key_info(cfg.provider(pid), config_file)
+    assert info.keys == ("tok-aaaaaaaaaaaa", "tok-bbbbbbbbbbbb")
+    assert info.masked == "tok-****aaaa, tok-****bbbb"
+
+
+def test_plain_text_file_only_when_chosen_and_0600(config_file):
+    cfg = Config.load(config_file)
+    store = secrets.SecretsFile.beside(config_file)
+    store.set("oneapi", "sk-oneapi-3333333333")
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    # Not chosen yet: the file is not read for this provider.
+    assert secrets.key_info(cfg.provider("oneapi"), config_file).keys == ()
+    cfg.set_provider_field("oneapi", "key", "file")
+    info = secrets.key_info(cfg.provider("oneapi"), config_file)
+    assert info.source == "file" and info.keys == ("sk-oneapi-3333333333",)
+    assert store.delete("oneapi") and not store.delete("oneapi")
+    assert "sk-oneapi" not in store.path.read_text()
+
+
+def test_ollama_needs_no_key(config_file):
+    cfg = Config.load(config_file)
+    assert secrets.key_info(cfg.provider("ollama"), config_file).status == "not needed"
+
+
+@pytest.mark.keyring
+def test_real_keyring_store_read_delete(real_keyring, config_file):
+    cfg = Config.load(config_file)
+    pid = f"test-{uuid.uuid4().hex[:8]}"
+    cfg.add_provider(pid, "openai", "http://127.0.0.1:3000")
+    assert secrets.keyring_available()[0]
+    assert "SecretService" in secrets.backend_name()
+    secrets.keyring_set(pid, "sk-real-keyring-4444444444")
+    try:
+        import keyring
+
+        # Stored under service cherry-tui, user = provider id, in the real Secret Service.
+        assert keyring.get_password("cherry-tui", pid) == "sk-real-keyring-4444444444"
+        info = secrets.key_info(cfg.provider(pid), config_file)
+        assert info.source == "keyring" and info.keys == ("sk-real-keyring-4444444444",)
+    finally:
+        assert secrets.keyring_delete(pid) is True
+    assert secrets.keyring_get(pid) is None
+    assert secrets.keyring_delete(pid) is False
