@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,8 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
+    # Build from a clean copy: a stale build/ folder in the checkout could leak old files.
+    src = tmp_path_factory.mktemp("src") / "cherry-tui"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
+        ".hypothesis", "tests"))
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(src)],
                    check=True, capture_output=True, timeout=600)
     (whl,) = out.glob("cherry_tui-*.whl")
     return whl
@@ -48,13 +54,17 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(wheel, tmp_path):
     assert '"rule": "append-version"' in r.stdout
     probe = (
         "from cherry_tui.core.catalog import catalog; from cherry_tui.core.themes import "
-        "shipped_themes_dir as d; import cherry_tui;"
-        "print(len(catalog())); print(d()); print(sorted(p.name for p in d().glob('*.toml')))"
+        "shipped_themes_dir as d, load_themes;"
+        "print(len(catalog())); print(d()); print(sorted(p.name for p in d().glob('*.toml')));"
+        "s = load_themes(None); print(' '.join(s.names())); print(s.problems)"
     )
     r = subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True,
                        text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    count, where, files = r.stdout.splitlines()
+    count, where, files, names, problems = r.stdout.splitlines()
     assert int(count) >= 21
-    assert str(venv) in where  # the installed copy, not this checkout
-    assert eval(files) == sorted(p.name for p in (ROOT / "themes").glob("*.toml"))  # noqa: S307
+    assert where.startswith(str(venv)) and where.endswith("cherry_tui/themes")  # not this checkout
+    shipped = sorted((ROOT / "themes").glob("*.toml"))
+    assert eval(files) == [p.name for p in shipped]  # noqa: S307
+    assert set(names.split()) == {p.stem for p in shipped} and problems == "[]"
+    assert names.split()[0] == "cherry-dark"
