@@ -210,6 +210,21 @@ def cmd_config(args) -> int:
     raise UsageError("config: choose path or check")
 
 
+def cmd_themes(args) -> int:
+    from .core.paths import config_path, user_themes_dir
+    from .core.themes import load_themes
+
+    cfg_file = config_path(getattr(args, "config", None))
+    found = load_themes(user_themes_dir(cfg_file))
+    for name in found.names():
+        theme = found.themes[name]
+        origin = "yours" if theme.user else "shipped"
+        print(f"{name:<24} {origin:<8} {theme.description}")
+    for problem in found.problems:
+        _err(f"skipped {problem}")
+    return 1 if found.problems else 0
+
+
 def cmd_tui(args) -> int:
     from .ui.app import run_app
 
@@ -259,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_config)
     c = cs.add_parser("check", help="report problems in the config file")
     c.set_defaults(func=cmd_config)
+
+    p = sub.add_parser("themes", help="list the themes (shipped and yours) and problems in theme files")
+    p.set_defaults(func=cmd_themes)
 
     try:
         from . import cli_client

@@ -132,3 +132,17 @@ def test_key_set_volcengine_in_real_keyring(real_keyring, config_file):
         assert "deleted the key" in r.stdout
     rows = {row["id"]: row for row in json.loads(run("providers", "--json", env=env).stdout)}
     assert rows[pid]["key"] == "missing"
+
+
+def test_themes_lists_shipped_and_reports_bad_user_files(config_file):
+    r = run("themes")
+    assert r.returncode == 0
+    assert r.stdout.splitlines()[0].startswith("cherry-dark ")
+    user = config_file.parent / "themes"
+    user.mkdir(parents=True)
+    (user / "mine.toml").write_text('name = "mine"\nprimary = "#112233"\ndescription = "My own"\n')
+    (user / "bad.toml").write_text('name = "bad"\nprimary = "#zzz"\n')
+    r = run("themes")
+    assert r.returncode == 1
+    assert any(line.startswith("mine ") and "yours" in line for line in r.stdout.splitlines())
+    assert "bad.toml" in r.stderr and "'#zzz' is not a colour" in r.stderr
