@@ -6,6 +6,7 @@ or speak HTTP themselves.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from textual.app import App
@@ -13,14 +14,19 @@ from textual.binding import Binding
 
 from ..core.config import Config
 from ..core.paths import config_path
+from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
 
 
 class CherryApp(App):
     TITLE = "cherry-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ThemeCommands}
 
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat", id="app.new_chat"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False),
+        Binding("ctrl+t", "change_theme", "Theme", id="app.theme"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
 
     def __init__(self, config_file: Path | None = None, theme: str | None = None):
@@ -28,14 +34,51 @@ class CherryApp(App):
         self.config_file = config_file or config_path()
         self.config = Config.load(self.config_file)
         self.theme_override = theme
+        install_themes(self)  # shipped + user theme files; problems shown in on_mount
+        self._client = None  # the one HTTP client, made on first use (see .client)
 
     def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
 
+        apply_start_theme(self)  # --theme, else config.toml's theme, else cherry-dark
+        self.apply_keymap()
         self.push_screen(ProvidersScreen())
         if self.config.error:
             self.notify(f"{self.config.error}\nRunning without saving until it is fixed.",
-                        title="Config file not loaded", severity="error", timeout=30)
+                        title="Config file not loaded", severity="error", timeout=30,
+                        markup=False)
+
+    def apply_keymap(self) -> None:
+        """[keymap] in config.toml: binding id = "key[,key...]" overrides that binding."""
+        keymap = {str(k): v.strip() for k, v in self.config.section("keymap").items()
+                  if isinstance(v, str) and v.strip()}
+        bad = sorted(set(self.config.section("keymap")) - set(keymap))
+        if bad:
+            self.notify(f"[keymap] values must be key strings such as \"ctrl+g\"; ignored: "
+                        f"{', '.join(bad)}", title="Keymap", severity="warning", markup=False)
+        self.set_keymap(keymap)
+
+    @property
+    def client(self):
+        """The one HTTP client (cherry_tui.core.client.Client), made on first use."""
+        if self._client is None:
+            from ..core.client import Client
+
+            self._client = Client()
+        return self._client
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_change_theme(self) -> None:  # ctrl+t and the palette's "Theme" command
+        open_theme_picker(self)
 
     def action_new_chat(self) -> None:
         from .screens.chat import ChatScreen
@@ -45,5 +88,10 @@ class CherryApp(App):
 
 def run_app(args) -> int:
     app = CherryApp(config_path(getattr(args, "config", None)), getattr(args, "theme", None))
+    from .themes import unknown_theme_message
+
+    if problem := unknown_theme_message(app, app.theme_override):
+        print(f"cherry-tui: {problem}", file=sys.stderr)
+        return 2
     app.run()
     return app.return_code or 0

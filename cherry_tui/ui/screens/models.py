@@ -1,0 +1,403 @@
+"""A provider's models: add by exact id, remove, fetch the server's list, pick the default.
+
+The providers' guides insist a model id is copied exactly: an id pasted with quotes
+or surrounding spaces gets a warning (with the cleaned id offered) before it is saved.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.fuzzy import Matcher
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ...core import addresses
+from ..widgets.keybar import KeyBar
+from .common import commit, load_key_info
+
+_QUOTES = "\"'`“”‘’「」"
+
+
+def id_problem(model_id: str) -> tuple[str, str] | None:
+    """(what is wrong, the cleaned id) for an id that is probably not copied exactly."""
+    cleaned = model_id.strip().strip(_QUOTES).strip()
+    problems = []
+    if model_id != model_id.strip():
+        problems.append("spaces around it")
+    if model_id.strip() != model_id.strip().strip(_QUOTES):
+        problems.append("quotes around it")
+    if any(ch.isspace() for ch in cleaned):
+        problems.append("a space inside it")
+    if not problems:
+        return None
+    return " and ".join(problems), cleaned
+
+
+class ModelsScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="models.back"),
+        Binding("a", "add", "Add id", id="models.add"),
+        Binding("d,delete", "remove", "Remove", id="models.remove"),
+        Binding("f,ctrl+f", "fetch", "Fetch list", id="models.fetch"),
+        Binding("enter", "default", "Default", id="models.default"),
+    ]
+
+    def __init__(self, pid: str) -> None:
+        super().__init__()
+        self.pid = pid
+        self._default_here: str | None = None
+
+    @property
+    def config(self):
+        return self.app.config  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        p = self.config.provider(self.pid)
+        yield Static(Text.assemble(("Models", "bold"), " · ", p.name, f"  (id {p.id})",
+                                   no_wrap=True, overflow="ellipsis"), classes="title-bar")
+        with Horizontal(classes="row"):
+            yield Label("Add id")
+            yield Input(placeholder="paste the model id exactly, enter adds", compact=True,
+                        id="model-id")
+        yield Static("", id="models-count")
+        yield OptionList(id="model-list")
+        yield Static("", id="models-url", classes="note")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.refresh_list()
+        p = self.config.provider(self.pid)
+        # Typing goes to "Add id" first: ↓ reaches the list, where the letter keys act.
+        self.query_one("#model-id").focus()
+        try:
+            url = addresses.resolve(p.address, p.type).models
+        except addresses.AddressError as exc:
+            url, note = None, f"address problem: {exc}"
+        else:
+            note = f"f fetches: GET {url}" if url else \
+                "this exact address has no model-list URL: add ids by hand"
+        self.query_one("#models-url", Static).update(Text(note, overflow="fold"))
+
+    def refresh_list(self, keep: str | None = None) -> None:
+        p = self.config.provider(self.pid)
+        option_list = self.query_one("#model-list", OptionList)
+        current = keep
+        if current is None and option_list.highlighted is not None and option_list.option_count:
+            current = option_list.get_option_at_index(option_list.highlighted).id
+        default = self.config.default_model
+        default_here = default.partition("/")[2] if default and \
+            default.partition("/")[0] == p.id else None
+        option_list.clear_options()
+        self._default_here = default_here
+        index = (p.models.index(current) if current in p.models else 0) if p.models else None
+        for i, m in enumerate(p.models):
+            option_list.add_option(Option(self._prompt(m, i == index), id=m))
+        if index is not None:
+            option_list.highlighted = index
+        count = f"{len(p.models)} model{'s' if len(p.models) != 1 else ''}"
+        if default:
+            count += f" · default model: {default}"
+        self.query_one("#models-count", Static).update(
+            Text(count, no_wrap=True, overflow="ellipsis"))
+
+    def _prompt(self, model: str, current: bool) -> Text:
+        """``› ★ id (default)``: the cursor and the default read the same without colour."""
+        text = Text("› " if current else "  ", no_wrap=True, overflow="ellipsis")
+        default = model == self._default_here
+        text.append("★ " if default else "  ", style="bold")
+        text.append(model)
+        if default:
+            text.append("  (default)", style="italic")
+        return text
+
+    @on(OptionList.OptionHighlighted, "#model-list")
+    def _moved(self) -> None:
+        option_list = self.query_one("#model-list", OptionList)
+        for i in range(option_list.option_count):
+            model = option_list.get_option_at_index(i).id
+            option_list.replace_option_prompt_at_index(
+                i, self._prompt(model, i == option_list.highlighted))
+
+    def _current(self) -> str | None:
+        option_list = self.query_one("#model-list", OptionList)
+        if option_list.highlighted is None or not option_list.option_count:
+            return None
+        return option_list.get_option_at_index(option_list.highlighted).id
+
+    def on_key(self, event) -> None:
+        model_id = self.query_one("#model-id", Input)
+        option_list = self.query_one("#model-list", OptionList)
+        if self.focused is model_id and event.key == "down" and option_list.option_count:
+            event.stop()
+            option_list.focus()
+        elif self.focused is option_list and event.key == "up" and option_list.highlighted == 0:
+            event.stop()
+            model_id.focus()
+        elif (self.focused is option_list and event.is_printable and event.character
+              and event.key not in self.active_bindings):
+            event.stop()  # a letter that is no action key: the start of a model id
+            model_id.focus()
+            model_id.value = event.character
+            model_id.cursor_position = 1
+
+    # ------------------------------------------------------------------ add
+    def action_add(self) -> None:
+        self.query_one("#model-id", Input).focus()
+
+    @on(Input.Submitted, "#model-id")
+    def _submitted(self, event: Input.Submitted) -> None:
+        raw = event.value
+        if not raw.strip():
+            self.query_one("#model-list").focus()
+            return
+        problem = id_problem(raw)
+        if problem is None:
+            self.add_ids([raw])
+            return
+        from .dialogs import ChoiceDialog
+
+        what, cleaned = problem
+        answers = [("c", cleaned, f"save {cleaned!r} (cleaned)"),
+                   ("k", raw, f"keep {raw!r} exactly as typed")]
+
+        def done(value: str | None) -> None:
+            if value is None:
+                self.query_one("#model-id", Input).focus()
+                return
+            self.add_ids([value])
+
+        self.app.push_screen(ChoiceDialog(
+            "This model id looks pasted with extras",
+            f"{raw!r} has {what}. Providers need the id copied exactly, without quotes or "
+            "spaces.", answers), done)
+
+    def add_ids(self, ids: list[str]) -> None:
+        p = self.config.provider(self.pid)
+        new = [m for m in ids if m not in p.models]
+        if not new:
+            self.notify("Already in the list.", timeout=2)
+            return
+        if commit(self.app, lambda: self.config.set_models(self.pid, [*p.models, *new]), "model"):
+            self.query_one("#model-id", Input).value = ""
+            self.refresh_list(keep=new[-1])
+            self.notify(f"Added {', '.join(new)}", markup=False, timeout=2)
+
+    # ------------------------------------------------------------------ remove, default
+    def action_remove(self) -> None:
+        model = self._current()
+        if model is None:
+            return
+        if commit(self.app, lambda: self.config.remove_model(self.pid, model), "model list"):
+            default = self.config.default_model
+            if default == f"{self.pid}/{model}":
+                commit(self.app, lambda: self.config.set_value("default_model", None),
+                       "default model")
+            self.refresh_list()
+            self.notify(f"Removed {model} (a adds it back)", markup=False, timeout=3)
+
+    @on(OptionList.OptionSelected, "#model-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_default()
+
+    def action_default(self) -> None:
+        model = self._current()
+        if model is None:
+            return
+        ref = f"{self.pid}/{model}"
+        if commit(self.app, lambda: self.config.set_value("default_model", ref), "default model"):
+            self.refresh_list(keep=model)
+            self.notify(f"Default model: {ref}", markup=False, timeout=2)
+
+    # ------------------------------------------------------------------ fetch
+    def action_fetch(self) -> None:
+        def done(ids: list[str] | None) -> None:
+            if ids:
+                self.add_ids(ids)
+
+        self.app.push_screen(FetchModelsScreen(self.pid), done)
+
+    def action_back(self) -> None:
+        model_id = self.query_one("#model-id", Input)
+        if self.focused is model_id and model_id.value:
+            model_id.value = ""
+            self.query_one("#model-list").focus()
+            return
+        self.app.pop_screen()
+
+
+class FilterInput(Input):
+    """The fetched list's filter: space is not typed (model ids have none); it marks."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return False if key == "space" else super().check_consume_key(key, character)
+
+    async def _on_key(self, event) -> None:
+        if event.key == "space":
+            event.prevent_default()  # Input's own handler would type it; it bubbles on
+            # to FetchModelsScreen's "space" binding; other keys: Input's handler
+
+
+class FetchModelsScreen(ModalScreen[list[str] | None]):
+    """The server's model list: type to filter, space marks, enter adds the marked ones."""
+
+    DEFAULT_CSS = """
+    FetchModelsScreen {
+        align: center middle;
+    }
+    FetchModelsScreen > Vertical {
+        width: 90;
+        max-width: 100%;
+        height: 100%;
+        border: round $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    FetchModelsScreen .title { text-style: bold; }
+    FetchModelsScreen .hint { color: $text-muted; }
+    FetchModelsScreen OptionList { height: 1fr; border: none; padding: 0; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="fetch.cancel"),
+        Binding("space", "mark", "Mark", id="fetch.mark"),
+        Binding("enter", "add", "Add marked", id="fetch.add", priority=True),
+        Binding("down", "move(1)", "Down", show=False, id="fetch.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="fetch.up"),
+        Binding("pagedown", "move(10)", "Page down", show=False, id="fetch.page_down"),
+        Binding("pageup", "move(-10)", "Page up", show=False, id="fetch.page_up"),
+    ]
+
+    def __init__(self, pid: str) -> None:
+        super().__init__()
+        self.pid = pid
+        self.all_ids: list[str] = []
+        self.shown: list[str] = []
+        self.marked: set[str] = set()
+        self._cursor = 0
+
+    def compose(self) -> ComposeResult:
+        p = self.app.config.provider(self.pid)  # type: ignore[attr-defined]
+        with Vertical():
+            yield Static(Text(f"Models on the server · {p.name}", no_wrap=True,
+                              overflow="ellipsis"), classes="title")
+            yield Static(Text("…"), id="fetch-status")
+            yield FilterInput(placeholder="type to filter", compact=True, id="fetch-filter")
+            yield OptionList(id="fetch-list")
+            yield Static(Text("type filters · ↑↓ move · space marks · enter adds the marked "
+                              "(or the highlighted) · esc cancels", overflow="fold"),
+                         classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#fetch-list", OptionList).can_focus = False  # keys go via the filter
+        self.query_one("#fetch-filter", Input).focus()
+        self.fetch()
+
+    @work(exclusive=True, group="fetch")
+    async def fetch(self) -> None:
+        p = self.app.config.provider(self.pid)  # type: ignore[attr-defined]
+        status = self.query_one("#fetch-status", Static)
+        try:
+            url = addresses.resolve(p.address, p.type).models
+        except addresses.AddressError as exc:
+            status.update(Text(f"✗ {exc}", overflow="fold"))
+            return
+        if not url:
+            status.update(Text("✗ this exact address has no model-list URL: add ids by hand",
+                               overflow="fold"))
+            return
+        status.update(Text(f"GET {url} …", overflow="fold"))
+        info = await load_key_info(p, self.app.config.path)  # type: ignore[attr-defined]
+        if p.needs_key and not info.present:
+            status.update(Text(f"✗ no API key for {p.name} yet ({info.status}): esc, then set "
+                               "it in the provider editor", overflow="fold"))
+            return
+        try:
+            ids = await self.app.client.list_models(p, list(info.keys))  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - ProviderError and the unexpected: shown
+            status.update(Text(f"✗ {exc}", overflow="fold"))
+            return
+        self.all_ids = sorted(set(ids))
+        have = set(p.models)
+        status.update(Text(f"{len(self.all_ids)} models from GET {url}"
+                           f"{f' ({len(have & set(self.all_ids))} already added)' if have else ''}",
+                           overflow="fold"))
+        self._fill()
+
+    def _fill(self) -> None:
+        query = self.query_one("#fetch-filter", Input).value.strip()
+        ids = self.all_ids
+        if query:
+            matcher = Matcher(query)
+            scored = [(matcher.match(m), m) for m in ids]
+            ids = [m for s, m in sorted(scored, key=lambda t: -t[0]) if s > 0]
+        self.shown = ids
+        self._cursor = 0
+        self._render_options()
+
+    def _prompt(self, model: str, current: bool, have: set[str]) -> Text:
+        """``› [x] id``: the cursor and the mark read the same without colour."""
+        text = Text("› " if current else "  ", no_wrap=True, overflow="ellipsis")
+        if model in have:
+            text.append("[✓] ", style="dim")
+            text.append(model, style="dim")
+            text.append("  (added)", style="dim italic")
+        else:
+            marked = model in self.marked
+            text.append("[x] " if marked else "[ ] ", style="bold" if marked else "")
+            text.append(model, style="bold" if marked else "")
+        return text
+
+    def _render_options(self) -> None:
+        have = set(self.app.config.provider(self.pid).models)  # type: ignore[attr-defined]
+        option_list = self.query_one("#fetch-list", OptionList)
+        option_list.clear_options()
+        option_list.add_options([Option(self._prompt(m, i == self._cursor, have), id=m)
+                                 for i, m in enumerate(self.shown)])
+        if self.shown:
+            option_list.highlighted = self._cursor
+
+    @on(Input.Changed, "#fetch-filter")
+    def _filter(self) -> None:
+        self._fill()
+
+    def _highlighted(self) -> str | None:
+        if not self.shown:
+            return None
+        model = self.shown[self._cursor]
+        have = set(self.app.config.provider(self.pid).models)  # type: ignore[attr-defined]
+        return None if model in have else model
+
+    def action_move(self, step: int) -> None:
+        if not self.shown:
+            return
+        self._cursor = max(0, min(len(self.shown) - 1, self._cursor + step))
+        self._render_options()
+
+    def action_mark(self) -> None:
+        model = self._highlighted()
+        if model is None:
+            return
+        if model in self.marked:
+            self.marked.discard(model)
+        else:
+            self.marked.add(model)
+        self._render_options()
+
+    def action_add(self) -> None:
+        ids = [m for m in self.all_ids if m in self.marked]
+        if not ids:
+            model = self._highlighted()
+            ids = [model] if model else []
+        if not ids:
+            self.notify("Nothing marked: space marks a model.", severity="warning")
+            return
+        self.dismiss(ids)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

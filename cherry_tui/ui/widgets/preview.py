@@ -1,0 +1,65 @@
+"""The live preview under an address: the URLs it resolves to, or why it cannot work.
+
+It renders what :func:`cherry_tui.core.addresses.resolve` returns (the same function
+the requests and ``cherry-tui url`` use). Long URLs fold onto the next line rather
+than being cut, so the whole URL is always visible.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from ...core import addresses
+
+
+class AddressPreview(Static):
+    DEFAULT_CSS = """
+    AddressPreview {
+        height: auto;
+        width: 1fr;
+        padding: 0 0 0 2;
+    }
+    AddressPreview.-error {
+        color: $error;
+    }
+    """
+
+    def __init__(self, address: str = "", provider_type: str = "openai", **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self.address = address
+        self.provider_type = provider_type
+        self.resolved: addresses.Resolved | None = None
+        self.error: str | None = None
+
+    def on_mount(self) -> None:
+        self.show(self.address, self.provider_type)
+
+    def show(self, address: str, provider_type: str | None = None) -> None:
+        self.address = address
+        if provider_type:
+            self.provider_type = provider_type
+        try:
+            self.resolved = addresses.resolve(address, self.provider_type)
+            self.error = None
+        except addresses.AddressError as exc:
+            self.resolved, self.error = None, str(exc)
+        self.set_class(self.error is not None, "-error")
+        self.update(self._render_preview())
+
+    def _render_preview(self):
+        if self.error is not None:
+            return Text.assemble(("✗ ", "bold"), (self.error, ""), overflow="fold")
+        res = self.resolved
+        assert res is not None
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(overflow="fold")
+        table.add_row("chat", Text(res.chat, overflow="fold"))
+        models = (res.models if res.models
+                  else "(none: this exact address does not end with the chat endpoint; "
+                       "add model ids by hand)")
+        table.add_row("models", Text(models, overflow="fold"))
+        table.add_row("rule", Text(res.rule_text, overflow="fold"))
+        return table

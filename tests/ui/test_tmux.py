@@ -1,0 +1,123 @@
+"""The installed ``cherry-tui`` in a real terminal: tmux, 80x24, keyboard only.
+
+A private tmux server (-L) and a temp config; the screen is read with capture-pane.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import need
+
+pytestmark = pytest.mark.slow
+
+
+def _cherry_tui() -> str | None:
+    beside = Path(sys.executable).parent / "cherry-tui"
+    return str(beside) if beside.exists() else shutil.which("cherry-tui")
+
+
+class Tmux:
+    def __init__(self, tmp_path: Path):
+        self.socket = f"cherry-tui-test-{uuid.uuid4().hex[:8]}"
+        self.tmp = tmp_path
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+                              check=True, capture_output=True, text=True, timeout=20).stdout
+
+    def start(self, command: list[str], env: dict[str, str], width=80, height=24) -> None:
+        assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        self.run("new-session", "-d", "-x", str(width), "-y", str(height),
+                 f"env {assignments} {shlex.join(command)}; sleep 30")
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.run("send-keys", key)
+            time.sleep(0.15)
+
+    def literal(self, text: str) -> None:
+        self.run("send-keys", "-l", text)
+
+    def wait_for(self, *texts: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if all(t in screen for t in texts):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{texts!r} not on screen after {timeout} s:\n{screen}")
+
+    def kill(self) -> None:
+        path = subprocess.run(["tmux", "-L", self.socket, "display-message", "-p",
+                               "#{socket_path}"], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
+                       timeout=10)
+        if path:
+            Path(path).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def tmux(tmp_path):
+    need(shutil.which("tmux") is not None, "tmux is not installed")
+    session = Tmux(tmp_path)
+    yield session
+    session.kill()
+
+
+def test_cherry_tui_in_tmux_80x24(tmux, tmp_path, config_file):
+    exe = _cherry_tui()
+    need(exe is not None, "the cherry-tui command is not installed")
+    env = {
+        "CHERRY_TUI_CONFIG": str(config_file),
+        "CHERRY_TUI_DATA": str(tmp_path / "data"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+    }
+    tmux.start([exe], env)
+    screen = tmux.wait_for("cherry-tui · Providers", "Volcengine Ark", "? Help")
+    lines = screen.splitlines()
+    assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
+    tmux.wait_for("missing")                       # key status loaded in a worker
+
+    # Filter, open the editor: the exact URL is shown before any request.
+    tmux.keys("/")
+    tmux.literal("volc")
+    tmux.wait_for("› Volcengine Ark")
+    tmux.keys("Enter")
+    screen = tmux.wait_for("Edit provider · Volcengine Ark",
+                           "https://ark.cn-beijing.volces.com/api/v3/chat/completions",
+                           "ends with / - no /v1 added", "No keyring here")
+
+    # Type a gateway address: the preview follows every keystroke.
+    tmux.keys("Tab", "C-u")
+    tmux.literal("http://127.0.0.1:3000")
+    tmux.wait_for("http://127.0.0.1:3000/v1/chat/completions",
+                  "no version given - /v1/ appended", "not saved: address")
+    tmux.keys("Escape")                            # discard, back to the filter
+    tmux.wait_for("cherry-tui · Providers")
+    assert not config_file.exists()
+
+    tmux.keys("Escape", "?")                       # to the list; help
+    tmux.wait_for("Keys", "providers.add")
+    tmux.keys("Escape", "q")
+    deadline = time.monotonic() + 10
+    while "cherry-tui · Providers" in tmux.screen() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "cherry-tui · Providers" not in tmux.screen()
