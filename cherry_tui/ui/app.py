@@ -19,7 +19,7 @@ from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme
 
 class CherryApp(App):
     TITLE = "cherry-tui"
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS = App.COMMANDS | {ThemeCommands}
 
     BINDINGS = [
@@ -66,6 +66,18 @@ class CherryApp(App):
 
             self._client = Client()
         return self._client
+
+    def _fatal_error(self) -> None:
+        """Textual prints a crash's traceback with every frame's local variables, which can
+        hold an API key. Print it without locals: secrets never reach a traceback."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options)))
+        self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
         if self._client is not None:
