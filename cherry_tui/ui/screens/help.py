@@ -16,6 +16,7 @@ from .common import help_rows
 def _sections(app) -> list[tuple[str, list, str]]:
     from .editor import EditorScreen
     from .models import FetchModelsScreen, ModelsScreen
+    from .chat import chat_help_sections
     from .providers import FILTER_HELP, ProvidersScreen
 
     return [
@@ -34,6 +35,7 @@ def _sections(app) -> list[tuple[str, list, str]]:
          "around a pasted id get a warning."),
         ("Fetched model list", FetchModelsScreen.BINDINGS,
          "Type to filter (fuzzy); space marks [x]; enter adds the marked ones."),
+        *chat_help_sections(),
     ]
 
 

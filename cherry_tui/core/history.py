@@ -1,0 +1,464 @@
+"""Chat history in SQLite: conversations and their messages, saved as they happen.
+
+* One file, ``<data dir>/history.sqlite3``, in WAL mode with a busy timeout, so two
+  instances of the app can write at once and lose nothing: every write is a short
+  transaction that touches only its own rows (no whole-conversation rewrites).
+* A streamed answer is saved while it arrives: :meth:`History.append_partial` appends the
+  new text as a small row (cost per write does not grow with the answer); finishing the
+  message folds the parts into the message row. After a crash the parts are still there
+  and the message opens as "interrupted".
+* Search uses FTS5 (trigram tokenizer: substring matches that work for any script) when
+  SQLite has it, else ``LIKE``. Titles are searched too.
+
+Pure logic: no Textual import.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .paths import data_dir
+
+DB_NAME = "history.sqlite3"
+BUSY_TIMEOUT_MS = 5000
+TITLE_LEN = 60
+
+# Message status values.
+DONE = "done"
+STREAMING = "streaming"
+STOPPED = "stopped"
+ERROR = "error"
+INTERRUPTED = "interrupted"  # the app ended (crash, kill) while it was streaming
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id            INTEGER PRIMARY KEY,
+    title         TEXT NOT NULL DEFAULT '',
+    model         TEXT,
+    system_prompt TEXT NOT NULL DEFAULT '',
+    temperature   REAL,
+    created       REAL NOT NULL,
+    updated       REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated DESC);
+CREATE TABLE IF NOT EXISTS messages (
+    id                INTEGER PRIMARY KEY,
+    conversation_id   INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role              TEXT NOT NULL,
+    content           TEXT NOT NULL DEFAULT '',
+    reasoning         TEXT NOT NULL DEFAULT '',
+    model             TEXT,
+    status            TEXT NOT NULL DEFAULT 'done',
+    error             TEXT,
+    prompt_tokens     INTEGER,
+    completion_tokens INTEGER,
+    elapsed           REAL,
+    created           REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_conversation ON messages(conversation_id, id);
+CREATE TABLE IF NOT EXISTS message_parts (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    kind       TEXT NOT NULL,          -- 'content' or 'reasoning'
+    text       TEXT NOT NULL,
+    PRIMARY KEY (message_id, seq)
+);
+"""
+
+
+@dataclass
+class Message:
+    role: str  # "user", "assistant", "system"
+    content: str = ""
+    reasoning: str = ""
+    model: str | None = None
+    status: str = DONE
+    error: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    elapsed: float | None = None
+    id: int | None = None
+    conversation_id: int | None = None
+    created: float = field(default_factory=time.time)
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        if self.completion_tokens and self.elapsed and self.elapsed > 0:
+            return self.completion_tokens / self.elapsed
+        return None
+
+
+@dataclass
+class Conversation:
+    id: int
+    title: str = ""
+    model: str | None = None
+    system_prompt: str = ""
+    temperature: float | None = None
+    created: float = 0.0
+    updated: float = 0.0
+    messages: list[Message] = field(default_factory=list)
+    snippet: str | None = None  # set by search()
+
+    @property
+    def display_title(self) -> str:
+        return self.title or "(untitled)"
+
+
+def title_from(text: str) -> str:
+    """A title from the first user message: its first line, shortened."""
+    line = " ".join(text.strip().split())
+    if len(line) > TITLE_LEN:
+        line = line[: TITLE_LEN - 1].rstrip() + "…"
+    return line
+
+
+def default_path() -> Path:
+    return data_dir() / DB_NAME
+
+
+class History:
+    """The history database. Open once per app; all methods are short transactions."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = Path(path) if path else default_path()
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                  isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        with self._tx():
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    self.db.execute(stmt)
+            self.fts = self._setup_fts()
+
+    # ------------------------------------------------------------------ plumbing
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction (BEGIN IMMEDIATE: waits for the lock up front)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _setup_fts(self) -> str | None:
+        """'trigram' or 'unicode61' when FTS5 works, None when only LIKE is left."""
+        row = self.db.execute(
+            "SELECT sql FROM sqlite_master WHERE name='message_fts'").fetchone()
+        if row:
+            return "trigram" if "trigram" in row["sql"] else "unicode61"
+        for tokenizer in ("trigram", "unicode61"):
+            try:
+                self.db.execute(f"CREATE VIRTUAL TABLE message_fts USING fts5("
+                                f"content, tokenize='{tokenizer}')")
+            except sqlite3.OperationalError:
+                continue
+            self.db.execute("INSERT INTO message_fts(rowid, content) "
+                            "SELECT id, content FROM messages WHERE status != 'streaming'")
+            return tokenizer
+        return None
+
+    def close(self) -> None:
+        try:
+            self.db.close()
+        except sqlite3.Error:
+            pass
+
+    def _index(self, message_id: int, content: str) -> None:
+        if self.fts:
+            self.db.execute("DELETE FROM message_fts WHERE rowid=?", (message_id,))
+            self.db.execute("INSERT INTO message_fts(rowid, content) VALUES (?, ?)",
+                            (message_id, content))
+
+    def _unindex(self, where: str, args: tuple) -> None:
+        if self.fts:
+            self.db.execute(f"DELETE FROM message_fts WHERE rowid IN "
+                            f"(SELECT id FROM messages WHERE {where})", args)
+
+    @staticmethod
+    def _conversation(row: sqlite3.Row) -> Conversation:
+        return Conversation(id=row["id"], title=row["title"], model=row["model"],
+                            system_prompt=row["system_prompt"],
+                            temperature=row["temperature"], created=row["created"],
+                            updated=row["updated"])
+
+    @staticmethod
+    def _message(row: sqlite3.Row) -> Message:
+        return Message(role=row["role"], content=row["content"], reasoning=row["reasoning"],
+                       model=row["model"], status=row["status"], error=row["error"],
+                       prompt_tokens=row["prompt_tokens"],
+                       completion_tokens=row["completion_tokens"], elapsed=row["elapsed"],
+                       id=row["id"], conversation_id=row["conversation_id"],
+                       created=row["created"])
+
+    def _touch(self, conversation_id: int) -> None:
+        self.db.execute("UPDATE conversations SET updated=? WHERE id=?",
+                        (time.time(), conversation_id))
+
+    # ------------------------------------------------------------------ conversations
+    def create(self, title: str = "", model: str | None = None, system_prompt: str = "",
+               temperature: float | None = None) -> Conversation:
+        now = time.time()
+        with self._tx():
+            cur = self.db.execute(
+                "INSERT INTO conversations(title, model, system_prompt, temperature, created, "
+                "updated) VALUES (?, ?, ?, ?, ?, ?)",
+                (title, model, system_prompt, temperature, now, now))
+        return Conversation(id=cur.lastrowid, title=title, model=model,
+                            system_prompt=system_prompt, temperature=temperature,
+                            created=now, updated=now)
+
+    def get(self, conversation_id: int, messages: bool = True) -> Conversation | None:
+        row = self.db.execute("SELECT * FROM conversations WHERE id=?",
+                              (conversation_id,)).fetchone()
+        if row is None:
+            return None
+        conv = self._conversation(row)
+        if messages:
+            conv.messages = self.messages(conversation_id)
+        return conv
+
+    def list(self, limit: int | None = None) -> list[Conversation]:
+        """Conversations, newest (last updated) first."""
+        sql = "SELECT * FROM conversations ORDER BY updated DESC, id DESC"
+        args: tuple = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            args = (limit,)
+        return [self._conversation(r) for r in self.db.execute(sql, args)]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM conversations").fetchone()[0]
+
+    def update(self, conversation_id: int, **fields) -> None:
+        """Set title, model, system_prompt and/or temperature."""
+        allowed = {"title", "model", "system_prompt", "temperature"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"unknown conversation fields: {', '.join(sorted(bad))}")
+        if not fields:
+            return
+        cols = ", ".join(f"{k}=?" for k in fields)
+        with self._tx():
+            self.db.execute(f"UPDATE conversations SET {cols}, updated=? WHERE id=?",
+                            (*fields.values(), time.time(), conversation_id))
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.update(conversation_id, title=title.strip())
+
+    def delete(self, conversation_id: int) -> None:
+        with self._tx():
+            self._unindex("conversation_id=?", (conversation_id,))
+            self.db.execute("DELETE FROM conversations WHERE id=?", (conversation_id,))
+
+    # ------------------------------------------------------------------ messages
+    def messages(self, conversation_id: int) -> list[Message]:
+        rows = self.db.execute("SELECT * FROM messages WHERE conversation_id=? ORDER BY id",
+                               (conversation_id,)).fetchall()
+        result = [self._message(r) for r in rows]
+        for msg in result:
+            if msg.status == STREAMING:
+                self._fold_parts(msg)
+        return result
+
+    def _fold_parts(self, msg: Message) -> None:
+        """Add the saved parts of a message still streaming (here or in another instance)."""
+        content, reasoning = [msg.content], [msg.reasoning]
+        for row in self.db.execute("SELECT kind, text FROM message_parts WHERE message_id=? "
+                                   "ORDER BY seq", (msg.id,)):
+            (reasoning if row["kind"] == "reasoning" else content).append(row["text"])
+        msg.content, msg.reasoning = "".join(content), "".join(reasoning)
+
+    def add(self, conversation_id: int, message: Message) -> Message:
+        """Insert a message (a user message, or an assistant message about to stream)."""
+        with self._tx():
+            cur = self.db.execute(
+                "INSERT INTO messages(conversation_id, role, content, reasoning, model, status, "
+                "error, prompt_tokens, completion_tokens, elapsed, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, message.role, message.content, message.reasoning,
+                 message.model, message.status, message.error, message.prompt_tokens,
+                 message.completion_tokens, message.elapsed, message.created))
+            message.id = cur.lastrowid
+            message.conversation_id = conversation_id
+            if message.status != STREAMING:
+                self._index(message.id, message.content)
+            if message.role == "user":
+                self.db.execute("UPDATE conversations SET title=? WHERE id=? AND title=''",
+                                (title_from(message.content), conversation_id))
+            self._touch(conversation_id)
+        return message
+
+    def append_partial(self, message_id: int, content: str = "", reasoning: str = "") -> None:
+        """Save text that arrived since the last call (one small row per kind)."""
+        if not content and not reasoning:
+            return
+        with self._tx():
+            seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM message_parts "
+                                  "WHERE message_id=?", (message_id,)).fetchone()[0]
+            if reasoning:
+                seq += 1
+                self.db.execute("INSERT INTO message_parts VALUES (?, ?, 'reasoning', ?)",
+                                (message_id, seq, reasoning))
+            if content:
+                seq += 1
+                self.db.execute("INSERT INTO message_parts VALUES (?, ?, 'content', ?)",
+                                (message_id, seq, content))
+
+    def finish(self, message: Message) -> None:
+        """Store the final state of a streamed message; its parts are folded in."""
+        with self._tx():
+            self.db.execute(
+                "UPDATE messages SET content=?, reasoning=?, model=?, status=?, error=?, "
+                "prompt_tokens=?, completion_tokens=?, elapsed=? WHERE id=?",
+                (message.content, message.reasoning, message.model, message.status,
+                 message.error, message.prompt_tokens, message.completion_tokens,
+                 message.elapsed, message.id))
+            self.db.execute("DELETE FROM message_parts WHERE message_id=?", (message.id,))
+            self._index(message.id, message.content)
+            if message.conversation_id is not None:
+                self._touch(message.conversation_id)
+
+    def update_message(self, message: Message) -> None:
+        """Rewrite one finished message (e.g. an edited user message)."""
+        self.finish(message)
+
+    def delete_messages_from(self, conversation_id: int, message_id: int) -> None:
+        """Delete a message and every later one of its conversation (regenerate, edit)."""
+        with self._tx():
+            self._unindex("conversation_id=? AND id>=?", (conversation_id, message_id))
+            self.db.execute("DELETE FROM messages WHERE conversation_id=? AND id>=?",
+                            (conversation_id, message_id))
+            self._touch(conversation_id)
+
+    def recover(self, older_than: float = 3600.0) -> int:
+        """Mark messages left 'streaming' by a crashed run as interrupted; returns how many.
+
+        Only messages started more than ``older_than`` seconds ago are touched, so a
+        stream running in another instance right now is left alone (a younger one still
+        opens with all its saved text, shown as possibly interrupted).
+        """
+        cutoff = time.time() - older_than
+        rows = self.db.execute("SELECT * FROM messages WHERE status='streaming' "
+                               "AND created < ?", (cutoff,)).fetchall()
+        n = 0
+        for row in rows:
+            msg = self._message(row)
+            self._fold_parts(msg)
+            msg.status = INTERRUPTED
+            with self._tx():
+                self.db.execute(
+                    "UPDATE messages SET content=?, reasoning=?, status=? "
+                    "WHERE id=? AND status='streaming'",
+                    (msg.content, msg.reasoning, msg.status, msg.id))
+                self.db.execute("DELETE FROM message_parts WHERE message_id=?", (msg.id,))
+                self._index(msg.id, msg.content)
+            n += 1
+        return n
+
+    # ------------------------------------------------------------------ search
+    def search(self, text: str, limit: int = 200) -> list[Conversation]:
+        """Conversations whose title or messages contain ``text``, newest first."""
+        text = text.strip()
+        if not text:
+            return self.list(limit)
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found: dict[int, str | None] = {}
+        use_fts = self.fts == "trigram" and len(text) >= 3 or self.fts == "unicode61"
+        if use_fts:
+            phrase = '"' + text.replace('"', '""') + '"'
+            try:
+                rows = self.db.execute(
+                    "SELECT m.conversation_id AS cid, "
+                    "snippet(message_fts, 0, '', '', '…', 40) AS snip "
+                    "FROM message_fts JOIN messages m ON m.id = message_fts.rowid "
+                    "WHERE message_fts MATCH ? ORDER BY m.id DESC LIMIT ?",
+                    (phrase, limit * 5)).fetchall()
+            except sqlite3.OperationalError:
+                use_fts, rows = False, []
+            for r in rows:
+                found.setdefault(r["cid"], r["snip"])
+        if not use_fts:
+            for r in self.db.execute(
+                    "SELECT conversation_id AS cid, content FROM messages "
+                    "WHERE content LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?",
+                    (like, limit * 5)):
+                found.setdefault(r["cid"], _snippet(r["content"], text))
+        for r in self.db.execute("SELECT id FROM conversations WHERE title LIKE ? ESCAPE '\\'",
+                                 (like,)):
+            found.setdefault(r["id"], None)
+        if not found:
+            return []
+        marks = ",".join("?" * len(found))
+        convs = [self._conversation(r) for r in self.db.execute(
+            f"SELECT * FROM conversations WHERE id IN ({marks}) "
+            "ORDER BY updated DESC, id DESC LIMIT ?", (*found, limit))]
+        for c in convs:
+            c.snippet = " ".join(found[c.id].split()) if found[c.id] else None
+        return convs
+
+
+def _snippet(content: str, text: str, around: int = 30) -> str:
+    i = content.lower().find(text.lower())
+    if i < 0:
+        return content[: around * 2]
+    start = max(0, i - around)
+    end = min(len(content), i + len(text) + around)
+    return ("…" if start else "") + content[start:end] + ("…" if end < len(content) else "")
+
+
+# ---------------------------------------------------------------------- export
+def to_markdown(conv: Conversation) -> str:
+    """A conversation as a Markdown document. Terminal control characters in the text
+    are made visible (ESC -> ``^[``), so ``cat`` of the file is harmless."""
+    from .client import neutralize_controls
+
+    return neutralize_controls(_markdown(conv))
+
+
+def _markdown(conv: Conversation) -> str:
+    out = [f"# {conv.display_title}", ""]
+    if conv.model:
+        out.append(f"- Model: `{conv.model}`")
+    if conv.temperature is not None:
+        out.append(f"- Temperature: {conv.temperature:g}")
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.created or time.time()))
+    out.append(f"- Started: {when}")
+    out.append("")
+    if conv.system_prompt.strip():
+        out += ["## System", "", conv.system_prompt.strip(), ""]
+    for msg in conv.messages:
+        if msg.role == "user":
+            out += ["## You", ""]
+        else:
+            out += [f"## Assistant ({msg.model})" if msg.model else "## Assistant", ""]
+        if msg.reasoning.strip():
+            out += ["<details><summary>Reasoning</summary>", "", msg.reasoning.strip(), "",
+                    "</details>", ""]
+        if msg.content.strip():
+            out += [msg.content.rstrip(), ""]
+        if msg.status in (STOPPED, INTERRUPTED):
+            out += [f"*({msg.status})*", ""]
+        if msg.status == ERROR and msg.error:
+            out += [f"> Error: {msg.error}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def export_filename(conv: Conversation) -> str:
+    import re
+
+    slug = re.sub(r"[^\w-]+", "-", conv.display_title.lower(), flags=re.UNICODE).strip("-")
+    return f"{(slug or 'conversation')[:50]}-{conv.id}.md"

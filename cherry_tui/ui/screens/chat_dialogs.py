@@ -1,0 +1,201 @@
+"""Chat dialogs: the model picker (fuzzy filter) and the conversation settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.fuzzy import Matcher
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from ...core.config import Config
+
+PICKER_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 72; max-width: 100%; height: auto; max-height: 100%;
+    border: round $primary; background: $surface; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; }}
+{name} .hint {{ color: $text-muted; }}
+"""
+
+
+def model_refs(config: Config) -> list[str]:
+    """``provider/model`` for every model of every enabled provider, in config order."""
+    refs = []
+    for p in config.providers():
+        if p.enabled:
+            refs += [f"{p.id}/{m}" for m in p.models]
+    return refs
+
+
+class ModelPicker(ModalScreen[str | None]):
+    """Type to filter (fuzzy); ↑↓ move; enter chooses; esc cancels."""
+
+    DEFAULT_CSS = PICKER_CSS.format(name="ModelPicker") + """
+    ModelPicker OptionList { height: auto; max-height: 14; border: none; padding: 0; }
+    ModelPicker Input { margin: 0 0 1 0; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "move(1)", "Down", show=False, id="picker.down"),
+        Binding("up", "move(-1)", "Up", show=False, id="picker.up"),
+        Binding("pagedown", "move(10)", show=False, id="picker.page_down"),
+        Binding("pageup", "move(-10)", show=False, id="picker.page_up"),
+    ]
+
+    def __init__(self, refs: list[str], current: str | None = None):
+        super().__init__()
+        self.refs = refs
+        self.current = current
+        self.shown: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("Choose a model", classes="title")
+            yield Input(placeholder="type to filter…", id="picker-filter", compact=True)
+            yield OptionList(id="picker-list")
+            if self.refs:
+                hint = "↑↓ move · enter choose · esc cancel"
+            else:
+                hint = ("No models yet: switch a provider on and add model ids on the "
+                        "provider list (esc, then enter on a provider).")
+            yield Static(Text(hint), classes="hint", id="picker-hint")
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one(Input).focus()
+
+    def _fill(self, query: str) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        if query.strip():
+            matcher = Matcher(query.strip())
+            scored = [(matcher.match(ref), i, ref) for i, ref in enumerate(self.refs)]
+            scored = [s for s in scored if s[0] > 0]
+            scored.sort(key=lambda s: (-s[0], s[1]))
+            self.shown = [ref for _, _, ref in scored]
+            options.add_options([Option(matcher.highlight(ref), id=ref) for ref in self.shown])
+        else:
+            self.shown = list(self.refs)
+            options.add_options([Option(Text(ref), id=ref) for ref in self.shown])
+        if self.shown:
+            index = self.shown.index(self.current) if (
+                self.current in self.shown and not query.strip()) else 0
+            options.highlighted = index
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None and self.shown:
+            self.dismiss(self.shown[options.highlighted])
+        elif not self.refs:
+            self.dismiss(None)
+        else:
+            self.notify("No model matches: change the filter (esc cancels).", severity="warning")
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if not self.shown:
+            return
+        current = options.highlighted or 0
+        options.highlighted = max(0, min(len(self.shown) - 1, current + step))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass
+class ChatSettings:
+    title: str
+    system_prompt: str
+    temperature: float | None
+
+
+def parse_temperature(text: str) -> float | None:
+    """'' -> None (the provider's default); else a number from 0 to 2."""
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    value = float(text)  # ValueError for junk
+    if not 0 <= value <= 2:
+        raise ValueError("temperature must be between 0 and 2")
+    return value
+
+
+class SettingsDialog(ModalScreen[ChatSettings | None]):
+    """Title, system prompt and temperature of this conversation. ctrl+s saves."""
+
+    DEFAULT_CSS = PICKER_CSS.format(name="SettingsDialog") + """
+    SettingsDialog Horizontal.chat-row { height: auto; }
+    SettingsDialog Horizontal.chat-row > Label { width: 13; min-width: 13; padding: 0 0; }
+    SettingsDialog Input { width: 1fr; }
+    SettingsDialog TextArea { height: 7; width: 1fr; }
+    SettingsDialog Horizontal.chat-row:focus-within > Label { text-style: bold reverse; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="settings.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
+    ]
+
+    def __init__(self, current: ChatSettings):
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        c = self.current
+        with Vertical():
+            yield Static("Conversation settings", classes="title")
+            with Horizontal(classes="chat-row"):
+                yield Label("Title")
+                yield Input(c.title, id="settings-title", compact=True,
+                            placeholder="(from the first message)")
+            with Horizontal(classes="chat-row"):
+                yield Label("System prompt")
+                yield TextArea(c.system_prompt, id="settings-system", soft_wrap=True,
+                               tab_behavior="focus", compact=True)
+            with Horizontal(classes="chat-row"):
+                yield Label("Temperature")
+                yield Input("" if c.temperature is None else f"{c.temperature:g}",
+                            id="settings-temperature", compact=True,
+                            placeholder="0-2, empty: the provider's default")
+            yield Static(Text("tab moves · ctrl+s or enter saves · esc cancels"),
+                         classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#settings-system", TextArea).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        try:
+            temperature = parse_temperature(self.query_one("#settings-temperature", Input).value)
+        except ValueError:
+            self.notify("Temperature: a number from 0 to 2, or empty for the provider's "
+                        "default.", severity="error", markup=False)
+            self.query_one("#settings-temperature", Input).focus()
+            return
+        self.dismiss(ChatSettings(
+            title=self.query_one("#settings-title", Input).value.strip(),
+            system_prompt=self.query_one("#settings-system", TextArea).text.strip(),
+            temperature=temperature))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,196 @@
+"""Chat history: a real SQLite file, WAL, two writers, crash recovery, search, export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cherry_tui.core import history as h
+from cherry_tui.core.history import History, Message
+
+
+@pytest.fixture
+def hist(tmp_path):
+    db = History(tmp_path / "history.sqlite3")
+    yield db
+    db.close()
+
+
+def test_default_path_follows_cherry_tui_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHERRY_TUI_DATA", str(tmp_path / "d"))
+    db = History()
+    try:
+        assert db.path == tmp_path / "d" / "history.sqlite3"
+        assert db.path.exists()
+        assert db.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        db.close()
+
+
+def test_round_trip_through_a_real_file(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    db = History(path)
+    conv = db.create(model="mock/gpt", system_prompt="Be brief.", temperature=0.3)
+    db.add(conv.id, Message("user", "What is 2+2?\nShow your work."))
+    ans = db.add(conv.id, Message("assistant", model="mock/gpt", status=h.STREAMING))
+    db.append_partial(ans.id, content="It is ", reasoning="2+2")
+    db.append_partial(ans.id, content="**4**.")
+    ans.content, ans.reasoning, ans.status = "It is **4**.", "2+2", h.DONE
+    ans.prompt_tokens, ans.completion_tokens, ans.elapsed = 12, 5, 0.5
+    db.finish(ans)
+    db.close()
+
+    db = History(path)
+    got = db.get(conv.id)
+    assert got.title == "What is 2+2? Show your work."
+    assert got.system_prompt == "Be brief." and got.temperature == 0.3
+    assert [(m.role, m.content) for m in got.messages] == [
+        ("user", "What is 2+2?\nShow your work."), ("assistant", "It is **4**.")]
+    a = got.messages[1]
+    assert (a.reasoning, a.prompt_tokens, a.completion_tokens, a.status) == ("2+2", 12, 5, "done")
+    assert a.tokens_per_second == 10
+    assert db.db.execute("SELECT count(*) FROM message_parts").fetchone()[0] == 0
+    db.close()
+
+
+def test_list_is_newest_first_and_rename_delete(hist):
+    a = hist.create(title="first")
+    time.sleep(0.01)
+    b = hist.create(title="second")
+    time.sleep(0.01)
+    hist.add(a.id, Message("user", "bump a"))  # activity moves a to the top
+    assert [c.title for c in hist.list()] == ["first", "second"]
+    hist.rename(b.id, "  renamed  ")
+    assert hist.get(b.id).title == "renamed"
+    hist.delete(a.id)
+    assert [c.id for c in hist.list()] == [b.id]
+    assert hist.db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
+    assert hist.search("bump") == []
+
+
+def test_partial_answer_survives_a_crash(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    db = History(path)
+    conv = db.create()
+    db.add(conv.id, Message("user", "tell me"))
+    ans = db.add(conv.id, Message("assistant", status=h.STREAMING))
+    for word in ["one ", "two ", "three"]:
+        db.append_partial(ans.id, content=word)
+    # no finish(): the process dies here. A second instance sees everything saved.
+    other = History(path)
+    msgs = other.get(conv.id).messages
+    assert msgs[1].content == "one two three" and msgs[1].status == h.STREAMING
+    assert other.recover(older_than=0) == 1
+    msgs = other.get(conv.id).messages
+    assert (msgs[1].content, msgs[1].status) == ("one two three", h.INTERRUPTED)
+    assert [c.id for c in other.search("two three")] == [conv.id]
+    other.close()
+    db.close()
+
+
+def test_recover_leaves_a_live_stream_alone(hist):
+    conv = hist.create()
+    ans = hist.add(conv.id, Message("assistant", status=h.STREAMING))
+    hist.append_partial(ans.id, content="live")
+    assert hist.recover() == 0
+    assert hist.get(conv.id).messages[0].status == h.STREAMING
+
+
+def test_search_titles_and_text_fts_and_short_queries(hist):
+    assert hist.fts in ("trigram", "unicode61")
+    a = hist.create()
+    hist.add(a.id, Message("user", "How do I configure nginx upstreams?"))
+    b = hist.create()
+    hist.add(b.id, Message("user", "火山引擎的模型列表"))
+    ans = hist.add(b.id, Message("assistant", "豆包 doubao-seed-1-6 is one"))
+    assert ans.id
+    assert [c.id for c in hist.search("NGINX")] == [a.id]
+    assert [c.id for c in hist.search("模型列")] == [b.id]
+    assert [c.id for c in hist.search("豆包")] == [b.id]  # 2 chars: LIKE fallback
+    assert [c.id for c in hist.search("seed-1-6")] == [b.id]
+    hit = hist.search("upstream")[0]
+    assert "upstream" in hit.snippet
+    assert hist.search("50%") == []
+    assert {c.id for c in hist.search("")} == {a.id, b.id}
+
+
+def test_search_without_fts_uses_like(hist):
+    hist.fts = None
+    a = hist.create()
+    hist.add(a.id, Message("user", "a 100% match"))
+    assert [c.id for c in hist.search("100%")] == [a.id]
+    assert hist.search("1000") == []
+
+
+def test_regenerate_and_edit_delete_later_messages(hist):
+    c = hist.create()
+    u1 = hist.add(c.id, Message("user", "one"))
+    hist.add(c.id, Message("assistant", "ans one"))
+    u2 = hist.add(c.id, Message("user", "two"))
+    hist.add(c.id, Message("assistant", "ans two"))
+    hist.delete_messages_from(c.id, u2.id)
+    assert [m.content for m in hist.messages(c.id)] == ["one", "ans one"]
+    assert hist.search("ans two") == []
+    assert u1.id
+
+
+WRITER = r"""
+import sys
+from cherry_tui.core.history import History, Message
+db = History(sys.argv[1])
+conv = db.create(title=sys.argv[2])
+for i in range(150):
+    db.add(conv.id, Message("user", f"{sys.argv[2]} {i}"))
+    if i % 10 == 0:
+        db.rename(conv.id, f"{sys.argv[2]} title {i}")
+db.close()
+"""
+
+
+def test_two_instances_writing_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "shared.sqlite3"
+    History(path).close()
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), name])
+             for name in ("alpha", "beta")]
+    # this process writes too, while the two others run
+    db = History(path)
+    conv = db.create(title="main")
+    for i in range(100):
+        db.add(conv.id, Message("user", f"main {i}"))
+    for p in procs:
+        assert p.wait(60) == 0
+    titles = {c.title: c.id for c in db.list()}
+    assert set(titles) == {"main", "alpha title 140", "beta title 140"}
+    for title, n in (("main", 100), ("alpha title 140", 150), ("beta title 140", 150)):
+        assert len(db.messages(titles[title])) == n
+    db.close()
+
+
+def test_export_markdown(hist, tmp_path):
+    c = hist.create(model="mock/gpt", system_prompt="Terse.", temperature=0.5)
+    hist.add(c.id, Message("user", "Write *code*"))
+    hist.add(c.id, Message("assistant", "```py\nprint(1)\n```", reasoning="think",
+                           model="mock/gpt", status=h.STOPPED))
+    hist.add(c.id, Message("assistant", "", model="mock/gpt", status=h.ERROR,
+                           error="HTTP 429 rate limited"))
+    conv = hist.get(c.id)
+    md = h.to_markdown(conv)
+    assert md.startswith("# Write *code*\n")
+    assert "- Temperature: 0.5" in md and "## System\n\nTerse." in md
+    assert "## You\n\nWrite *code*" in md
+    assert "```py\nprint(1)\n```" in md and "*(stopped)*" in md
+    assert "<summary>Reasoning</summary>" in md
+    assert "> Error: HTTP 429 rate limited" in md
+    assert h.export_filename(conv) == f"write-code-{c.id}.md"
+
+
+def test_export_makes_control_characters_visible(hist):
+    c = hist.create()
+    hist.add(c.id, Message("user", "hi"))
+    hist.add(c.id, Message("assistant", "clear \x1b[2J and \x1b]52;c;aGk=\x07"))
+    md = h.to_markdown(hist.get(c.id))
+    assert "\x1b" not in md and "\x07" not in md
+    assert "clear ^[[2J and ^[]52;c;aGk=^G" in md
