@@ -47,6 +47,12 @@ fi
 # 3. Run every test; a missing real part fails instead of skipping.
 export CHERRY_TUI_REQUIRE_ALL=1
 export PYTHONDONTWRITEBYTECODE=1
-exec dbus-run-session -- sh -c '
-  printf "cherry-tui-test" | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+# The keyring daemon gets a fresh, empty data folder: it creates a new login collection
+# unlocked with a throw-away password, and never touches (or prompts for) the user's own.
+KEYRING_HOME=$(mktemp -d)
+trap 'rm -rf "$KEYRING_HOME"' EXIT
+export KEYRING_HOME
+dbus-run-session -- sh -c '
+  printf "cherry-tui-test" | XDG_DATA_HOME="$KEYRING_HOME" \
+    gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
   exec .venv/bin/python -m pytest "$@"' pytest "$@"
