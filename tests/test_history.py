@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import subprocess
 import sys
 import time
@@ -26,6 +27,11 @@ def test_default_path_follows_cherry_tui_data(tmp_path, monkeypatch):
         assert db.path == tmp_path / "d" / "history.sqlite3"
         assert db.path.exists()
         assert db.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        db.create(model="mock/gpt")
+        # Private: the folder 0700, the database and its WAL files 0600.
+        assert stat.S_IMODE(db.path.parent.stat().st_mode) == 0o700
+        for f in db.path.parent.iterdir():
+            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f.name
     finally:
         db.close()
 

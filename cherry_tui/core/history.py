@@ -15,6 +15,7 @@ Pure logic: no Textual import.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -128,7 +129,11 @@ class History:
     def __init__(self, path: Path | None = None):
         self.path = Path(path) if path else default_path()
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Conversations are private: the folder 0700, the file 0600 (SQLite gives its
+            # -wal and -shm files the database file's mode).
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
                                   isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row

@@ -36,6 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
+END_MARK = "END-OF-ANSWER-4711"  # a last paragraph to look for on a real screen
 WORDS = ("the quick brown fox jumps over a lazy dog while streaming render block cache "
          "terminal widget markdown answer token model latency").split()
 
@@ -125,16 +126,22 @@ async def serve(port_file: str) -> None:
                     await writer.drain()
                     continue
                 req = json.loads(body or b"{}")
-                parts = str(req.get("model", "md-10")).split("-")  # md-N or md-N-pMS
+                # md-N, md-N-pMS (a pause between chunks), md-N-e (ends with END_MARK)
+                parts = str(req.get("model", "md-10")).split("-")
                 n = int(parts[1])
-                pause = int(parts[2][1:]) / 1000 if len(parts) > 2 else 0.0
-                if n not in cache:
-                    cache[n] = sse_chunks(markdown_answer(n))
+                flags = parts[2:]
+                pause = next((int(f[1:]) / 1000 for f in flags if f.startswith("p")), 0.0)
+                key = (n, "e" in flags)
+                if key not in cache:
+                    pieces = markdown_answer(n)
+                    if "e" in flags:
+                        pieces += ["\n\n", END_MARK, "\n"]
+                    cache[key] = sse_chunks(pieces)
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
                              b"cache-control: no-cache\r\nconnection: close\r\n\r\n")
                 timing.clear()
                 timing["first"] = time.monotonic()
-                for data in cache[n]:
+                for data in cache[key]:
                     writer.write(data)
                     await writer.drain()
                     if pause:
