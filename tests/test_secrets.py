@@ -40,9 +40,17 @@ def test_no_keyring_backend_says_so_and_names_alternatives(config_file):
     assert info.status == "missing" and info.problem and not info.keys
 
 
-def test_keyring_hang_becomes_a_clear_error():
+def test_keyring_hang_becomes_a_clear_error_and_later_calls_fail_at_once(monkeypatch):
+    import time
+
+    monkeypatch.setattr(secrets, "_hung", None)
     with pytest.raises(secrets.KeyringUnavailable, match="did not answer within 0.2 s"):
-        secrets._call(lambda: __import__("time").sleep(5), timeout=0.2)
+        secrets._call(lambda: time.sleep(5), timeout=0.2)
+    calls = []
+    start = time.monotonic()
+    with pytest.raises(secrets.KeyringUnavailable, match="did not answer"):
+        secrets._call(lambda: calls.append(1), timeout=0.2)
+    assert calls == [] and time.monotonic() - start < 0.1
 
 
 def test_keyrings_alt_plaintext_backend_is_refused(monkeypatch):

@@ -78,8 +78,18 @@ def scrub(text: str, keys: list[str]) -> str:
 
 
 # ---------------------------------------------------------------------------- keyring
+_hung: str | None = None  # set once a keyring call hung: later calls fail at once
+
+
 def _call(fn: Callable[[], T], timeout: float) -> T:
-    """Run a keyring call in a daemon thread; a hang becomes KeyringUnavailable."""
+    """Run a keyring call in a daemon thread; a hang becomes KeyringUnavailable.
+
+    After one hang the keyring is treated as unavailable for the rest of the process, so
+    a list of twenty providers does not wait twenty times for a prompt nobody sees.
+    """
+    global _hung
+    if _hung:
+        raise KeyringUnavailable(_hung)
     box: dict[str, object] = {}
 
     def run() -> None:
@@ -92,10 +102,9 @@ def _call(fn: Callable[[], T], timeout: float) -> T:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise KeyringUnavailable(
-            f"the keyring ({backend_name()}) did not answer within {timeout:g} s: its "
-            "collection is probably locked and waiting for a desktop unlock prompt"
-        )
+        _hung = (f"the keyring ({backend_name()}) did not answer within {timeout:g} s: its "
+                 "collection is probably locked and waiting for a desktop unlock prompt")
+        raise KeyringUnavailable(_hung)
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
