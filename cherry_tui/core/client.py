@@ -291,6 +291,17 @@ def _error_text(err: Any) -> str:
     return str(err)
 
 
+def _event_json(data: str) -> dict[str, Any]:
+    """One SSE event's JSON object; anything else is a malformed chunk."""
+    try:
+        obj = json.loads(data)
+    except ValueError:
+        raise _StreamProblem("malformed", data) from None
+    if not isinstance(obj, dict):
+        raise _StreamProblem("malformed", data)
+    return obj
+
+
 class OpenAIStreamDecoder:
     """OpenAI ``chat.completion.chunk`` events -> typed events."""
 
@@ -307,12 +318,7 @@ class OpenAIStreamDecoder:
         if data == "[DONE]":
             self.done = True
             return []
-        try:
-            obj = json.loads(data)
-        except ValueError:
-            raise _StreamProblem("malformed", data) from None
-        if not isinstance(obj, dict):
-            raise _StreamProblem("malformed", data)
+        obj = _event_json(data)
         if obj.get("error") or ev.event == "error":
             raise _StreamProblem("error", _error_text(obj.get("error") or obj))
         out: list[Event] = []
@@ -364,12 +370,7 @@ class AnthropicStreamDecoder:
         data = ev.data.strip()
         if not data:
             return []
-        try:
-            obj = json.loads(data)
-        except ValueError:
-            raise _StreamProblem("malformed", data) from None
-        if not isinstance(obj, dict):
-            raise _StreamProblem("malformed", data)
+        obj = _event_json(data)
         kind = obj.get("type") or ev.event
         if kind == "error" or obj.get("error"):
             raise _StreamProblem("error", _error_text(obj.get("error") or obj))
