@@ -26,6 +26,11 @@ class CherryApp(App):
         Binding("ctrl+n", "new_chat", "New chat", id="app.new_chat"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", show=False),
         Binding("ctrl+t", "change_theme", "Theme", id="app.theme"),
+        # Priority: focus moves when tab is read, so what is typed or pasted right after
+        # it (one burst over a laggy SSH link) reaches the next field, not the last one.
+        Binding("tab", "focus_next", "Next field", show=False, priority=True, id="app.focus_next"),
+        Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True,
+                id="app.focus_previous"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
 

@@ -4,6 +4,7 @@ keyboard flow works: ctrl+n, ask, esc stops, ask again, quit, start again, find 
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -19,9 +20,12 @@ HOSTILE = ("Markup [bold]x[/] and [DONE]\n\nClear: \x1b[2J\x1b[H gone?\n\n"
            "OSC52: \x1b]52;c;aGFja2Vk\x07 title: \x1b]0;pwned\x07 end-of-answer.\n")
 
 
+_starts = itertools.count()
+
+
 class Tmux:
     def __init__(self, tmp: Path, env: dict[str, str]):
-        self.sock = f"cherry-chat-test-{os.getpid()}"
+        self.sock = ""
         self.env = env
         self.tmp = tmp
 
@@ -30,6 +34,9 @@ class Tmux:
                               text=True, timeout=10).stdout
 
     def start(self) -> None:
+        # A fresh tmux server for every start: a new session on a server that is still
+        # shutting down (kill-server returns before it is gone) can come up blank.
+        self.sock = f"cherry-chat-test-{os.getpid()}-{next(_starts)}"
         exe = str(Path(sys.executable).with_name("cherry-tui"))
         envs = " ".join(f"{k}={v}" for k, v in self.env.items())
         self.run("-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "24", "-s", "t",

@@ -336,3 +336,57 @@ async def test_key_goes_to_the_real_keyring(config_file, real_keyring):
         assert secrets.keyring_get("moonshot") == "sk-moonshot-0123456789"
     finally:
         secrets.keyring_delete("moonshot")
+
+
+async def test_a_burst_of_keys_filters_and_never_runs_actions(config_file):
+    """Keys that arrive in one read (fast typing over SSH) are queued before focus moves:
+    '/volc' must filter for 'volc', not clone (c) or delete (d) the provider under the
+    cursor. Same for type-ahead starting with a non-action letter."""
+    from textual import events
+
+    app = CherryApp(config_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for key, char in [("slash", "/"), ("v", "v"), ("o", "o"), ("l", "l"), ("c", "c")]:
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await settle(pilot)
+        assert app.screen is screen, f"an action ran: {app.screen}"
+        assert screen.query_one("#filter", Input).value == "volc"
+        assert screen.current_id() == "volcengine"
+        assert not config_file.exists()  # nothing was cloned or changed
+        await pilot.press("escape", "escape")
+        for ch in "huad":
+            app.post_message(events.Key(ch, ch))
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one("#filter", Input).value == "huad"
+        assert not config_file.exists()
+
+
+async def test_keys_typed_ahead_in_the_editor_land_in_the_field_focus_moved_to(config_file):
+    """down/tab followed at once by text (one read over SSH): the text goes to the next
+    field, not the one being left."""
+    from textual import events
+
+    app = CherryApp(config_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"oneapi", "enter")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, EditorScreen)
+        name = app.focused
+        keys = [("down", None)] + [(c, c) for c in "xyz"]
+        for key, char in keys:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert "xyz" not in name.value
+        after_down = app.focused
+        assert after_down is not name
+        app.set_focus(name)
+        await pilot.pause()
+        for key, char in [("tab", None)] + [(c, c) for c in "qw"]:
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        assert "qw" not in name.value and app.focused is not name

@@ -70,8 +70,12 @@ class EditorScreen(Screen):
         Binding("ctrl+r", "reveal", "Reveal key", id="editor.reveal"),
         Binding("ctrl+y", "copy_key_url", "Copy key page", id="editor.copy_key_url"),
         Binding("ctrl+f", "reset_address", "Default address", id="editor.reset_address"),
-        Binding("down", "app.focus_next", "Next field", show=False, id="editor.next"),
-        Binding("up", "app.focus_previous", "Previous field", show=False, id="editor.previous"),
+        # Priority: focus moves when the key is read, so keys typed right after it (a
+        # burst over a laggy SSH link) land in the next field, not the one being left.
+        Binding("down", "app.focus_next", "Next field", show=False, id="editor.next",
+                priority=True),
+        Binding("up", "app.focus_previous", "Previous field", show=False, id="editor.previous",
+                priority=True),
     ]
 
     def __init__(self, pid: str) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import partial
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider as CommandProvider
@@ -38,6 +38,15 @@ class ProviderList(OptionList):
     """The list; a printable key that is not bound to an action starts the filter."""
 
     async def _on_key(self, event) -> None:
+        focused = self.app.focused
+        if focused is not None and focused is not self:
+            # Queued for the list before focus moved (a burst of keys from a fast typist
+            # or a laggy SSH link: "/volc" arrives in one read): it belongs where the user
+            # now is, never to the list's action keys (c clones, d deletes).
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
+            return
         if event.is_printable and event.character and event.key not in self.app.active_bindings:
             event.stop()
             event.prevent_default()
@@ -295,7 +304,10 @@ class ProvidersScreen(Screen):
     # ------------------------------------------------------------------ filter
     def start_filter(self, text: str = "") -> None:
         flt = self.query_one("#filter", Input)
-        flt.focus()
+        # Focus now, not on the next idle (Widget.focus): keys already queued behind this
+        # one (a burst from a fast typist or a paste over SSH) must reach the filter, not
+        # the list's action keys.
+        self.set_focus(flt)
         if text:  # type-ahead from the list: a new filter
             flt.value = text
         flt.cursor_position = len(flt.value)
