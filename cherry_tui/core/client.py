@@ -39,6 +39,7 @@ from .. import __version__
 from .addresses import ENDPOINTS, AddressError, Resolved, resolve
 from .config import Provider
 from .secrets import KeyPool, mask, scrub
+from .text import inert
 
 __all__ = [
     "AnthropicStreamDecoder", "CheckResult", "Client", "ContentDelta", "Event", "Finish",
@@ -463,22 +464,9 @@ def parse_model_list(obj: Any) -> list[str] | None:
 
 
 # ============================================================================ terminal
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _visible(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x20:
-        return "^" + chr(code + 0x40)
-    if code == 0x7F:
-        return "^?"
-    return f"<{code:#04x}>"
-
-
 def neutralize_controls(text: str) -> str:
-    """Make terminal control characters visible (ESC -> ``^[``); keeps LF and TAB."""
-    text = text.replace("\r\n", "\n")
-    return _CONTROL.sub(lambda m: _visible(m.group()), text)
+    """The outside-text gate (kept under its old name): see :mod:`cherry_tui.core.text`."""
+    return inert(text)
 
 
 # ============================================================================ HTTP helpers
