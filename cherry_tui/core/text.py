@@ -70,6 +70,4 @@ def inert_line(text: str) -> str:
 def escape_markup(text: str) -> str:
     """Outside text made inert and safe inside a Rich markup string."""
     text = _MARKUP.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", inert(text))
-    if text.endswith("\\") and not text.endswith("\\\\"):
-        text += "\\"
     return text
