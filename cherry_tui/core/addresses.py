@@ -138,7 +138,7 @@ def resolve(address: str, provider_type: str = "openai") -> Resolved:
     if address.endswith("/"):
         return Resolved(address + chat_ep, address + models_ep, "slash", warnings)
 
-    if _is_version(urlsplit(address).path):
+    if ends_with_version(urlsplit(address).path):
         return Resolved(f"{address}/{chat_ep}", f"{address}/{models_ep}", "keep-version",
                         warnings)
 
@@ -146,8 +146,8 @@ def resolve(address: str, provider_type: str = "openai") -> Resolved:
                     warnings)
 
 
-def _is_version(path: str) -> bool:
-    """Does this URL path end with a version segment (``/v1``, ``/api/v3``)?"""
+def ends_with_version(path: str) -> bool:
+    """Does this URL path (or one segment) end with a version (``/v1``, ``/api/v3``)?"""
     last = path.rsplit("/", 1)[-1] if path else ""
     return bool(last and _VERSION.match(last))
 
@@ -199,7 +199,7 @@ def rule_hint(address: str, provider_type: str = "openai") -> str:
     elif res.rule == "exact":
         how = ("the address ends with #, so it is used exactly as typed; remove the # "
                f"to have /{chat_ep} appended")
-    elif res.rule == "slash" and not _is_version(urlsplit(address.strip()).path.rstrip("/")):
+    elif res.rule == "slash" and not ends_with_version(urlsplit(address.strip()).path.rstrip("/")):
         how = ("the address ends with /, so no /v1/ was added; remove the / to have /v1/ "
                "added, or end it with # to use it exactly as typed")
     else:
