@@ -7,7 +7,12 @@ paths), a Huawei MaaS invoke URL, Volcengine Ark at /api/v3/chat/completions.
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -179,3 +184,64 @@ def test_candidates_never_leave_the_host_and_resolve_to_their_url(address, ptype
         assert (parts.hostname, parts.port) == (typed.hostname, typed.port)
         assert resolve(text, ptype).chat == url
         assert (parts.scheme != typed.scheme) == swap
+
+
+# ---------------------------------------------------------------------------- cherry-tui check
+BIN = str(Path(sys.executable).parent / "cherry-tui")
+
+
+def write_provider(config: Path, address: str, *, models=(MODEL,), default: str | None = None):
+    config.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f'default_model = "{default}"'] if default else []
+    lines += ["[providers.gw]", 'name = "Gateway"', 'type = "openai"', f'address = "{address}"',
+              'key = "env:GW_KEY"', f"models = {json.dumps(list(models))}", "enabled = true"]
+    config.write_text("\n".join(lines) + "\n")
+
+
+def check(*args: str, key: str = KEY) -> subprocess.CompletedProcess:
+    env = dict(os.environ, GW_KEY=key)  # CHERRY_TUI_CONFIG comes from isolated_env
+    return subprocess.run([BIN, "check", "gw", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_cli_check_prints_the_fix_that_answered(config_file, oneapi):
+    write_provider(config_file, f"https://127.0.0.1:{oneapi.port}/")
+    r = check()
+    assert r.returncode == 1, r.stdout + r.stderr
+    (line,) = r.stderr.splitlines()
+    assert line.startswith("cherry-tui: ") and f"use {oneapi.root} as the address" in line
+    assert r.stdout.splitlines()[0] == (f"Try: address {oneapi.root} -> chat URL "
+                                        f"{oneapi.chat_url} (answered 401)")
+    assert KEY not in r.stdout + r.stderr
+
+
+def test_cli_check_json_has_the_suggestions(config_file, huawei):
+    write_provider(config_file, huawei.chat_url)  # the invoke URL without '#'
+    r = check("--json")
+    assert r.returncode == 1 and len(r.stderr.splitlines()) == 1
+    obj = json.loads(r.stdout)
+    assert obj["ok"] is False and obj["model"] == MODEL
+    assert obj["suggestions"][0] == {"address": huawei.chat_url + "#",
+                                     "chat_url": huawei.chat_url, "status": 200}
+    write_provider(config_file, obj["suggestions"][0]["address"])
+    r = check("--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"provider": "gw", "ok": True, "message": json.loads(
+        r.stdout)["message"], "model": MODEL, "url": huawei.chat_url, "suggestions": []}
+
+
+def test_cli_check_sends_a_chat_request_like_the_tui_not_the_model_list(config_file, huawei):
+    # Huawei MaaS serves no model list at an invoke URL: the check must not need one.
+    write_provider(config_file, f"{huawei.root}/v1/infers/{INVOKE_UUID}/v1",
+                   models=("other", MODEL), default=f"gw/{MODEL}")
+    r = check()
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"gw: OK: {MODEL} answered in ")
+    assert [(s.method, s.path) for s in huawei.seen] == [("POST", urlsplit(huawei.chat_url).path)]
+
+
+def test_cli_check_on_a_wrong_key_suggests_no_address(config_file, volcengine):
+    write_provider(config_file, volcengine.root + "/api/v3")
+    r = check(key="sk-wrong-key-000000000000")
+    assert r.returncode == 1 and "HTTP 401" in r.stderr
+    assert r.stdout == ""

@@ -34,7 +34,8 @@ import httpx
 from .addresses import ENDPOINTS, AddressError, ends_with_version, resolve
 from .config import Provider
 
-__all__ = ["ADDRESS_KINDS", "Suggestion", "candidates", "diagnose", "is_address_failure"]
+__all__ = ["ADDRESS_KINDS", "Suggestion", "candidates", "check_model", "diagnose",
+           "is_address_failure"]
 
 # ProviderError kinds that may come from the address (others: key, quota, server, model).
 ADDRESS_KINDS = frozenset({"not_found", "scheme", "tls", "connect", "bad_response"})
@@ -42,6 +43,15 @@ ADDRESS_KINDS = frozenset({"not_found", "scheme", "tls", "connect", "bad_respons
 _ANSWERED = {200: 0, 201: 0, 400: 1, 422: 1, 401: 2, 402: 2, 403: 2, 429: 2}
 _BODY_LIMIT = 16 * 1024
 _ANTHROPIC_VERSION = "2023-06-01"
+
+
+def check_model(provider: Provider, default_model: str | None) -> str | None:
+    """The model a check asks for one token (and the doctor probes with), as the TUI does:
+    the default model when it belongs to this provider, else the provider's first model."""
+    pid, _, model = (default_model or "").partition("/")
+    if pid == provider.id and model:
+        return model
+    return provider.models[0] if provider.models else None
 
 
 def is_address_failure(kind: str | None) -> bool:
