@@ -8,7 +8,7 @@ the address that answered -> enter applies and saves it -> the check passes.
 from __future__ import annotations
 
 import pytest
-from _provider_helpers import settle, text_of
+from _provider_helpers import paste, settle, text_of
 from _standins import KEY, MODEL, Serving
 from textual.widgets import Input, OptionList
 
@@ -110,3 +110,24 @@ async def test_outside_text_in_a_suggestion_is_inert(config_file):
         prompt = str(app.screen.query_one("#fixes", OptionList).get_option_at_index(0).prompt)
         assert "\x1b" not in prompt and "\x07" not in prompt
         assert "[bold]x^[]0;pwned^G" in prompt
+
+
+async def test_the_preview_warns_as_you_type_when_the_endpoint_would_be_twice(config_file):
+    invoke = ("https://api.modelarts-maas.com/v1/infers/"
+              "271c9332-4aa6-4ff5-95b3-0cf8bd94c394/v1/chat/completions")
+    write_gateway(config_file, "http://127.0.0.1:3000")
+    app = CherryApp(config_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        editor = await open_editor(pilot, app)
+        editor.query_one("#address", Input).focus()
+        await pilot.press("ctrl+u")
+        await paste(pilot, invoke)                      # pasted without the '#'
+        preview = text_of(app, "#preview")
+        assert "chat/completions/v1/chat/completions" in preview
+        assert "warn the address already ends with /chat/completions" in preview
+        assert f"use {invoke}# (ending with # uses it exactly as typed)" in preview
+        assert editor.query_one("#preview").has_class("-warning")
+        await pilot.press("#")
+        preview = text_of(app, "#preview")
+        assert "warn" not in preview and f"chat {invoke} " in preview
+        assert not editor.query_one("#preview").has_class("-warning")
