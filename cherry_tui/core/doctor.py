@@ -90,7 +90,7 @@ def _strip_endpoints(path: str, endpoints: Sequence[str]) -> str:
                 break
         else:
             head, _, last = path.rpartition("/")
-            if last and ends_with_version(last) and any(head.endswith("/" + ep) for ep in endpoints):
+            if ends_with_version(last) and any(head.endswith("/" + ep) for ep in endpoints):
                 path = head
                 continue
             return path
@@ -103,8 +103,7 @@ def _chat_urls(address: str, provider_type: str, schemes: Sequence[str]) -> list
     body = body[:-1] if body.endswith("#") else body
     parts = urlsplit(body)
     core = _strip_endpoints(parts.path, (chat_ep, models_ep))
-    last = core.rpartition("/")[2]
-    if last and ends_with_version(last):
+    if ends_with_version(core):
         bases = [core, core.rpartition("/")[0]]
     else:
         bases = [core + "/v1", core]
