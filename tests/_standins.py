@@ -11,12 +11,17 @@ Each plays one of the guides' providers over a real socket on 127.0.0.1, plain H
 
 A wrong key gets 401, a body without a model 400, a model it does not know a JSON 404
 that names the model. Every request is journaled (method, path, Authorization header).
-``redirect`` maps a path to a 308 redirect.
+``redirect`` maps a path to a 308 redirect. ``Serving(kind, tls=True)`` serves HTTPS
+with a fresh self-signed certificate for 127.0.0.1 (``.cafile`` trusts it).
 """
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
+import ssl
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,12 +47,13 @@ class Seen:
 class StandIn:
     kind: str
     port: int = 0
+    scheme: str = "http"
     seen: list[Seen] = field(default_factory=list)
     redirect: dict[str, str] = field(default_factory=dict)
 
     @property
     def root(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def chat_url(self) -> str:
@@ -132,14 +138,49 @@ def _handler(stand: StandIn) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _self_signed(folder: str) -> tuple[str, str]:
+    """(certificate, key) files for 127.0.0.1, valid for a day."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = f"{folder}/cert.pem", f"{folder}/key.pem"
+    with open(cert_file, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_file, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_file, key_file
+
+
 class Serving:
     """A stand-in running on a thread; ``with Serving("oneapi") as s: ...``."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, tls: bool = False) -> None:
         self.stand = StandIn(kind)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.stand))
         self.server.daemon_threads = True
         self.stand.port = self.server.server_address[1]
+        self._folder = tempfile.TemporaryDirectory()
+        self.cafile = ""
+        if tls:
+            self.cafile, key_file = _self_signed(self._folder.name)
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(self.cafile, key_file)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            self.stand.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> StandIn:
@@ -150,3 +191,4 @@ class Serving:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+        self._folder.cleanup()

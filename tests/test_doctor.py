@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -245,3 +246,16 @@ def test_cli_check_on_a_wrong_key_suggests_no_address(config_file, volcengine):
     r = check(key="sk-wrong-key-000000000000")
     assert r.returncode == 1 and "HTTP 401" in r.stderr
     assert r.stdout == ""
+
+
+# ---------------------------------------------------------------------------- http for https
+async def test_http_typed_for_an_https_server_is_fixed_to_https():
+    serving = Serving("volcengine", tls=True)
+    with serving as ark:
+        trust = ssl.create_default_context(cafile=serving.cafile)
+        typed = ark.root.replace("https://", "http://") + "/api/v3/"
+        found = await diagnose(provider(typed), [KEY], MODEL, verify=trust)
+    assert [(s.address, s.chat_url, s.status) for s in found] == [
+        (ark.root + "/api/v3/", ark.chat_url, 200)]
+    # Over https the key is sent: the server knows it (200), on the same host only.
+    assert {seen.authorization for seen in ark.seen} == {f"Bearer {KEY}"}
