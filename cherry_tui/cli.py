@@ -67,6 +67,7 @@ def save_config(cfg) -> None:
 # ------------------------------------------------------------------------------ commands
 def cmd_url(args) -> int:
     from .core.addresses import AddressError, resolve
+    from .core.text import inert_line
 
     try:
         res = resolve(args.address, args.type)
@@ -78,6 +79,8 @@ def cmd_url(args) -> int:
         print(f"chat:   {res.chat}")
         print(f"models: {res.models or '(cannot be derived from this address)'}")
         print(f"rule:   {res.rule} ({res.rule_text})")
+        for warning in res.warnings:
+            print(f"warning: {inert_line(warning)}")
     return 0
 
 

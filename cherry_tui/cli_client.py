@@ -123,23 +123,47 @@ def cmd_models(args) -> int:
 
 
 def cmd_check(args) -> int:
+    """One tiny chat request, as the TUI's check sends; on an address failure, the doctor."""
+    from .core import doctor
+    from .core.text import inert_line
+
     cfg = load_config(args)
     provider = get_provider(cfg, args.provider)
     keys = _keys(cfg, provider)
+    model = args.model or doctor.check_model(provider, cfg.default_model)
 
     async def run():
         async with _client(args) as client:
-            return await client.check(provider, keys, args.model)
+            result = await client.check(provider, keys, model)
+        found: list[doctor.Suggestion] = []
+        if not result.ok and doctor.is_address_failure(result.kind):
+            found = await doctor.diagnose(provider, keys, result.model,
+                                          timeout=min(args.read_timeout, 10.0))
+        return result, found
 
-    result = asyncio.run(run())
+    result, found = asyncio.run(run())
+    url = _checked_url(provider, result.model)
+    if args.json:
+        print(json.dumps({"provider": provider.id, "ok": result.ok, "message": result.message,
+                          "model": result.model, "url": url,
+                          "suggestions": [s.as_dict() for s in found]}, ensure_ascii=False))
+    for s in found if not args.json else ():
+        print(inert_line(f"Try: address {s.address} -> chat URL {s.chat_url} "
+                         f"(answered {s.status})"))
     if not result.ok:
         raise Failure(result.message)
-    try:
-        url = provider.resolved().chat if result.model else provider.resolved().models
-    except Exception:  # noqa: BLE001 - shown only as a detail
-        url = None
-    print(f"{provider.id}: {result.message}" + (f" ({url})" if url else ""))
+    if not args.json:
+        print(inert_line(f"{provider.id}: {result.message}" + (f" ({url})" if url else "")))
     return 0
+
+
+def _checked_url(provider, model: str | None) -> str | None:
+    """The URL the check called: the chat URL when a model was asked, else the model list."""
+    try:
+        res = provider.resolved()
+    except ValueError:  # an AddressError: the check already said what is wrong
+        return None
+    return res.chat if model else res.models
 
 
 def cmd_ask(args) -> int:
@@ -218,9 +242,14 @@ def register(sub) -> None:
     _timeouts(p)
     p.set_defaults(func=cmd_models)
 
-    p = sub.add_parser("check", help="check a provider's address and key with one real request")
+    p = sub.add_parser("check", help="check a provider's address and key with one real request; "
+                       "when the address is wrong, print the fixes that answered")
     p.add_argument("provider")
-    p.add_argument("-m", "--model", help="ask this model for one token (default: list the models)")
+    p.add_argument("-m", "--model", help="ask this model for one token (default: the default "
+                   "model when it is this provider's, else its first model; with no model, "
+                   "the model list is fetched)")
+    p.add_argument("--json", action="store_true", help="one JSON object: ok, message, model, "
+                   "url and suggestions [{address, chat_url, status}]")
     _timeouts(p)
     p.set_defaults(func=cmd_check)
 

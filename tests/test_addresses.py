@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cherry_tui.core.addresses import AddressError, resolve
+from cherry_tui.core.addresses import AddressError, resolve, rule_hint, swap_scheme
 from cherry_tui.core.catalog import catalog
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "address-cases.toml").read_text())["case"]
@@ -130,3 +130,82 @@ def test_resolution_keeps_what_was_typed_as_prefix(address, ptype):
     if res.rule == "append-version":
         assert not re.search(r"/v\d+[a-z]*\d*$", address)
         assert "/v1/" in res.chat[len(address):]
+
+
+# ---------------------------------------------------------------------------- warnings, hints
+INVOKE = "https://maas.example.com/v1/infers/0f6e2b1c-1111-4a4a-9c9c-123456789abc/v1/chat/completions"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.get("error")],
+                         ids=[repr(c["address"]) for c in CASES if not c.get("error")])
+def test_contract_cases_have_no_warnings(case):
+    assert resolve(case["address"], case["type"]).warnings == ()
+
+
+@pytest.mark.parametrize("typed", [INVOKE, INVOKE + "/"])
+def test_a_pasted_endpoint_without_hash_warns_and_says_what_to_type(typed):
+    res = resolve(typed)
+    assert "/chat/completions/" in res.chat  # the endpoint twice
+    (warning,) = res.warnings
+    assert "twice" in warning and f"use {INVOKE}#" in warning
+    fixed = resolve(INVOKE + "#")
+    assert fixed.chat == INVOKE and fixed.warnings == ()
+
+
+def test_a_pasted_anthropic_endpoint_warns_too():
+    (warning,) = resolve("https://api.example.com/v1/messages", "anthropic").warnings
+    assert "/messages" in warning and "https://api.example.com/v1/messages#" in warning
+
+
+def test_a_pasted_model_list_url_warns():
+    (warning,) = resolve("http://127.0.0.1:3000/v1/models").warnings
+    assert "use http://127.0.0.1:3000/v1 " in warning
+    assert resolve("http://127.0.0.1:3000/v1").chat == "http://127.0.0.1:3000/v1/chat/completions"
+
+
+def test_exact_addresses_never_warn():
+    assert resolve(INVOKE + "#").warnings == ()
+
+
+pasted = st.builds(lambda a, tail: a.rstrip("#/") + tail, addresses,
+                   st.sampled_from(["", "/", "/chat/completions", "/chat/completions/",
+                                    "/v1/chat/completions", "/messages", "/v1/messages/"]))
+
+
+@settings(max_examples=300)
+@given(pasted, st.sampled_from(["openai", "anthropic"]))
+def test_an_endpoint_twice_always_comes_with_a_warning(address, ptype):
+    res = resolve(address, ptype)
+    ep = "chat/completions" if ptype == "openai" else "messages"
+    path = res.chat.split("://", 1)[1]
+    if res.rule != "exact" and re.search(rf"/{ep}/(v\d+[a-z]*\d*/)?{ep}$", path):
+        assert res.warnings, res
+
+
+@pytest.mark.parametrize("typed, fixed", [
+    ("https://127.0.0.1:3000/", "http://127.0.0.1:3000"),  # OneAPI: the / would stop /v1
+    ("https://127.0.0.1:3000", "http://127.0.0.1:3000"),
+    ("http://10.0.0.5:3000/", "https://10.0.0.5:3000"),
+    ("https://ark.example.com/api/v3/", "http://ark.example.com/api/v3/"),  # a path: kept
+    ("https://gw.example.com/#", "http://gw.example.com/#"),
+])
+def test_swap_scheme_drops_the_root_slash_that_stops_v1(typed, fixed):
+    assert swap_scheme(typed) == fixed
+    if typed.endswith(":3000/"):
+        assert resolve(fixed).chat.endswith(":3000/v1/chat/completions")
+
+
+def test_hint_for_an_invoke_url_without_hash_does_not_offer_the_slash_first():
+    hint = rule_hint(INVOKE)
+    assert hint.startswith("the address already ends with /chat/completions")
+    assert f"{INVOKE}#" in hint and "end the address with /" not in hint
+
+
+def test_hint_for_a_root_with_slash_says_drop_it():
+    hint = rule_hint("http://127.0.0.1:3000/")
+    assert hint.startswith("the address ends with /, so no /v1/ was added; remove the /")
+
+
+def test_hint_for_a_versioned_slash_address_offers_hash():
+    assert rule_hint("https://ark.example.com/api/v3/").startswith(
+        "/chat/completions was appended to the address; end it with #")

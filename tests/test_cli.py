@@ -32,7 +32,8 @@ def test_url_json_for_every_case(case):
         return
     assert r.returncode == 0, r.stderr
     obj = json.loads(r.stdout)
-    assert obj == {"chat": case["chat"], "models": case["models"] or None, "rule": case["rule"]}
+    assert obj == {"chat": case["chat"], "models": case["models"] or None, "rule": case["rule"],
+                   "warnings": []}
 
 
 def test_url_plain_text_explains_the_rule():
@@ -146,3 +147,13 @@ def test_themes_lists_shipped_and_reports_bad_user_files(config_file):
     assert r.returncode == 1
     assert any(line.startswith("mine ") and "yours" in line for line in r.stdout.splitlines())
     assert "bad.toml" in r.stderr and "'#zzz' is not a colour" in r.stderr
+
+
+def test_url_warns_when_the_endpoint_would_be_there_twice():
+    invoke = "https://maas.example.com/v1/infers/abc/v1/chat/completions"
+    r = run("url", invoke)
+    assert r.returncode == 0
+    assert "warning: the address already ends with /chat/completions" in r.stdout
+    assert f"use {invoke}#" in r.stdout
+    obj = json.loads(run("url", invoke, "--json").stdout)
+    assert len(obj["warnings"]) == 1 and "twice" in obj["warnings"][0]

@@ -10,6 +10,10 @@ exact           ends with ``#``: the address minus the ``#`` is the chat URL.
 slash           ends with ``/``: no version segment is added.
 keep-version    the last path segment is a version (v1, v3, v2beta): kept.
 append-version  anything else: ``/v1/`` is appended.
+
+A resolved address may carry warnings: a non-exact address that already ends with
+the chat endpoint (a pasted invoke URL without ``#``) would call a URL containing the
+endpoint twice, and the preview says so as it is typed, with the address to use.
 """
 
 from __future__ import annotations
@@ -48,13 +52,15 @@ class Resolved:
     chat: str
     models: str | None
     rule: str
+    warnings: tuple[str, ...] = ()  # the address resolves, but very likely not as meant
 
     @property
     def rule_text(self) -> str:
         return RULE_TEXT[self.rule]
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"chat": self.chat, "models": self.models, "rule": self.rule}
+    def as_dict(self) -> dict[str, str | None | list[str]]:
+        return {"chat": self.chat, "models": self.models, "rule": self.rule,
+                "warnings": list(self.warnings)}
 
 
 def _validate(address: str, provider_type: str) -> None:
@@ -128,15 +134,78 @@ def resolve(address: str, provider_type: str = "openai") -> Resolved:
             models = chat[: -len(chat_ep)] + models_ep
         return Resolved(chat, models, "exact")
 
+    warnings = _warnings(address, provider_type)
     if address.endswith("/"):
-        return Resolved(address + chat_ep, address + models_ep, "slash")
+        return Resolved(address + chat_ep, address + models_ep, "slash", warnings)
 
-    path = urlsplit(address).path
+    if ends_with_version(urlsplit(address).path):
+        return Resolved(f"{address}/{chat_ep}", f"{address}/{models_ep}", "keep-version",
+                        warnings)
+
+    return Resolved(f"{address}/v1/{chat_ep}", f"{address}/v1/{models_ep}", "append-version",
+                    warnings)
+
+
+def ends_with_version(path: str) -> bool:
+    """Does this URL path (or one segment) end with a version (``/v1``, ``/api/v3``)?"""
     last = path.rsplit("/", 1)[-1] if path else ""
-    if last and _VERSION.match(last):
-        return Resolved(f"{address}/{chat_ep}", f"{address}/{models_ep}", "keep-version")
+    return bool(last and _VERSION.match(last))
 
-    return Resolved(f"{address}/v1/{chat_ep}", f"{address}/v1/{models_ep}", "append-version")
+
+def _warnings(address: str, provider_type: str) -> tuple[str, ...]:
+    """Warnings for a valid address that is not exact (``#`` is used as typed)."""
+    chat_ep, models_ep = ENDPOINTS[provider_type]
+    trimmed = address.rstrip("/")
+    path = urlsplit(trimmed).path
+    if path.endswith("/" + chat_ep):
+        return (f"the address already ends with /{chat_ep}, so the chat URL would contain "
+                f"it twice: use {trimmed}# (ending with # uses it exactly as typed)",)
+    if path.endswith("/" + models_ep):
+        fixed = trimmed[: -len(models_ep) - 1] + ("/" if address.endswith("/") else "")
+        return (f"the address ends with /{models_ep}, the model-list endpoint: use {fixed} "
+                f"(/{chat_ep} is appended to it)",)
+    return ()
+
+
+def swap_scheme(address: str) -> str:
+    """The address with http:// and https:// swapped: the hint for a scheme mismatch.
+
+    A bare root typed with a trailing ``/`` (``https://10.0.0.5:3000/``) loses it: the
+    ``/`` stops ``/v1`` being added, and a root address is meant to get it (the OneAPI
+    guide: only the root address, nothing from the ``/`` on).
+    """
+    address = address.strip()
+    for old, new in (("https://", "http://"), ("http://", "https://")):
+        if address.lower().startswith(old):
+            swapped = new + address[len(old):]
+            if swapped.endswith("/") and urlsplit(swapped).path == "/":
+                return swapped[:-1]
+            return swapped
+    return address
+
+
+def rule_hint(address: str, provider_type: str = "openai") -> str:
+    """What to change in an address whose URL did not work, by the rule that built it.
+
+    A warning (the endpoint twice) comes first: "end it with /" would not fix that.
+    """
+    res = resolve(address, provider_type)
+    chat_ep = ENDPOINTS[provider_type][0]
+    if res.warnings:
+        how = res.warnings[0]
+    elif res.rule == "append-version":
+        how = ("/v1/ was added because the address has no version; end the address "
+               "with / to stop that, or with # to use it exactly as typed")
+    elif res.rule == "exact":
+        how = ("the address ends with #, so it is used exactly as typed; remove the # "
+               f"to have /{chat_ep} appended")
+    elif res.rule == "slash" and not ends_with_version(urlsplit(address.strip()).path.rstrip("/")):
+        how = ("the address ends with /, so no /v1/ was added; remove the / to have /v1/ "
+               "added, or end it with # to use it exactly as typed")
+    else:
+        how = (f"/{chat_ep} was appended to the address; end it with # to use it "
+               "exactly as typed")
+    return f"{how} (cherry-tui url ADDRESS shows the resulting URLs)"
 
 
 def check(address: str, provider_type: str = "openai") -> str | None:

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .. import __version__
-from .addresses import ENDPOINTS, AddressError, Resolved, resolve
+from .addresses import ENDPOINTS, AddressError, Resolved, resolve, rule_hint, swap_scheme
 from .config import Provider
 from .secrets import KeyPool, mask, scrub
 from .text import inert
@@ -527,14 +527,6 @@ def _hostport(url: str) -> str:
     return f"{parts.hostname}:{port}"
 
 
-def _swap_scheme(address: str) -> str:
-    if address.startswith("https://"):
-        return "http://" + address[len("https://"):]
-    if address.startswith("http://"):
-        return "https://" + address[len("http://"):]
-    return address
-
-
 def _causes(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
     cur: BaseException | None = exc
@@ -586,18 +578,7 @@ class _Target:
         return ProviderError(kind, scrub(message, keys), **kw)
 
     def rule_hint(self) -> str:
-        res, ptype = self.resolved, self.provider.type
-        chat_ep = ENDPOINTS[ptype][0]
-        if res.rule == "append-version":
-            how = ("/v1/ was added because the address has no version; end the address "
-                   "with / to stop that, or with # to use it exactly as typed")
-        elif res.rule == "exact":
-            how = ("the address ends with #, so it is used exactly as typed; remove the # "
-                   f"to have /{chat_ep} appended")
-        else:
-            how = (f"/{chat_ep} was appended to the address; end it with # to use it "
-                   "exactly as typed")
-        return f"{how} (cherry-tui url ADDRESS shows the resulting URLs)"
+        return rule_hint(self.provider.address, self.provider.type)
 
 
 class Client:
@@ -767,7 +748,7 @@ class Client:
             if target and urlsplit(target).scheme != urlsplit(url).scheme:
                 return t.error("scheme", (
                     f"{url} redirects to {urlsplit(target).scheme}:// ({target}): use "
-                    f"{_swap_scheme(t.provider.address)} as the address of {t.label}"),
+                    f"{swap_scheme(t.provider.address)} as the address of {t.label}"),
                     status=status, url=url)
             return t.error("bad_response", (
                 f"{url} redirects (HTTP {status}) to {target or 'nowhere'}: set the address of "
@@ -809,7 +790,7 @@ class Client:
         if status == 400 and "http request was sent to https" in detail.lower():
             return t.error("scheme", (
                 f"{_hostport(url)} speaks HTTPS but the address uses http://: use "
-                f"{_swap_scheme(t.provider.address)} as the address of {t.label}"),
+                f"{swap_scheme(t.provider.address)} as the address of {t.label}"),
                 status=status, url=url)
         hint = f" - {t.rule_hint()}" if is_html or status == 405 else ""
         return t.error("bad_response", (
@@ -844,7 +825,7 @@ class Client:
                         f"the TLS certificate of {hp} is not trusted ({reason}): if this server "
                         "uses a self-signed or private certificate, add its CA to the system "
                         "trust store (or SSL_CERT_FILE); if it serves plain HTTP, use "
-                        f"{_swap_scheme(t.provider.address)}"), url=url)
+                        f"{swap_scheme(t.provider.address)}"), url=url)
             for c in causes:
                 if isinstance(c, ssl.SSLError) or "SSL" in str(c):
                     text = str(c).upper()
@@ -853,7 +834,7 @@ class Client:
                             "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL")):
                         return t.error("scheme", (
                             f"{hp} speaks plain HTTP, not HTTPS: use "
-                            f"{_swap_scheme(t.provider.address)} as the address of {t.label}"),
+                            f"{swap_scheme(t.provider.address)} as the address of {t.label}"),
                             url=url)
                     return t.error("tls", (
                         f"the TLS handshake with {hp} failed ({_excerpt(str(c), 100)}): check "
@@ -872,7 +853,7 @@ class Client:
                     parts.hostname, parts.port or 80, min(self.connect_timeout, 5.0)):
                 return t.error("scheme", (
                     f"{hp} speaks HTTPS, not plain HTTP: use "
-                    f"{_swap_scheme(t.provider.address)} as the address of {t.label}"), url=url)
+                    f"{swap_scheme(t.provider.address)} as the address of {t.label}"), url=url)
             return t.error("connect", (
                 f"{hp} closed the connection without an HTTP answer for {t.label}: check the "
                 "address and port, and whether the server needs https://"), url=url)

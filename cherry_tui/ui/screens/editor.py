@@ -30,6 +30,7 @@ from ..widgets.choice import Choice
 from ..widgets.preview import AddressPreview
 from ..widgets.keybar import KeyBar
 from .common import check_line, commit, load_key_info
+from .doctor import offer_address_fixes
 
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -520,6 +521,7 @@ class EditorScreen(Screen):
             check.update(Text(f"✗ {message}", overflow="fold"))
             return
         check.update(check_line(result))
+        await offer_address_fixes(self, p, list(info.keys), result)
 
     @property
     def checking(self) -> bool:

@@ -2,7 +2,8 @@
 
 It renders what :func:`cherry_tui.core.addresses.resolve` returns (the same function
 the requests and ``cherry-tui url`` use). Long URLs fold onto the next line rather
-than being cut, so the whole URL is always visible.
+than being cut, so the whole URL is always visible. A warning from ``resolve`` (the
+endpoint would be in the chat URL twice) is shown under the rule as it is typed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...core import addresses
+from ...core.text import inert_line
 
 
 class AddressPreview(Static):
@@ -23,6 +25,9 @@ class AddressPreview(Static):
     }
     AddressPreview.-error {
         color: $error;
+    }
+    AddressPreview.-warning {
+        color: $warning;
     }
     """
 
@@ -46,20 +51,23 @@ class AddressPreview(Static):
         except addresses.AddressError as exc:
             self.resolved, self.error = None, str(exc)
         self.set_class(self.error is not None, "-error")
+        self.set_class(bool(self.resolved and self.resolved.warnings), "-warning")
         self.update(self._render_preview())
 
     def _render_preview(self):
         if self.error is not None:
-            return Text.assemble(("✗ ", "bold"), (self.error, ""), overflow="fold")
+            return Text.assemble(("✗ ", "bold"), (inert_line(self.error), ""), overflow="fold")
         res = self.resolved
         assert res is not None
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True, style="bold")
         table.add_column(overflow="fold")
-        table.add_row("chat", Text(res.chat, overflow="fold"))
+        table.add_row("chat", Text(inert_line(res.chat), overflow="fold"))
         models = (res.models if res.models
                   else "(none: this exact address does not end with the chat endpoint; "
                        "add model ids by hand)")
-        table.add_row("models", Text(models, overflow="fold"))
+        table.add_row("models", Text(inert_line(models), overflow="fold"))
         table.add_row("rule", Text(res.rule_text, overflow="fold"))
+        for warning in res.warnings:
+            table.add_row("warn", Text(inert_line(warning), overflow="fold"))
         return table
