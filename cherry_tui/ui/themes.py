@@ -129,7 +129,7 @@ def _sync_no_color_filter(app: App) -> None:
     if not getattr(app, "no_color", False):
         return
     wanted = NoColor if app.native_ansi_color else Monochrome
-    filters = app._filters  # noqa: SLF001 - Textual keeps its line filters here
+    filters = app._filters  # private API: Textual keeps its line filters here
     for index, flt in enumerate(filters):
         if isinstance(flt, (NoColor, Monochrome)) and not isinstance(flt, wanted):
             filters[index] = wanted()
@@ -159,7 +159,8 @@ def apply_start_theme(app: App) -> None:
     problems = getattr(app, "theme_problems", [])
     if problems:
         lines = "\n".join(f"{p.path}: {p.reason}" for p in problems)
-        app.notify(f"{lines}\n(skipped)", title=f"Theme file problem{'s' if len(problems) > 1 else ''}",
+        plural = "s" if len(problems) > 1 else ""
+        app.notify(f"{lines}\n(skipped)", title=f"Theme file problem{plural}",
                    severity="error", timeout=30, markup=False)
 
 

@@ -97,7 +97,7 @@ class ChatScreen(Screen):
     ChatScreen ChatLog { height: 1fr; }
     ChatScreen ChatInput { margin: 0 0; }
     """
-    COMMANDS = {ChatCommands}  # noqa: RUF012
+    COMMANDS = {ChatCommands}
     BINDINGS = [
         Binding("escape", "stop_or_back", "Stop", id="chat.stop",
                 tooltip="Stop the answer; else cancel editing; else go back"),

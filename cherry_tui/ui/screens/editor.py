@@ -382,7 +382,8 @@ class EditorScreen(Screen):
                 lines.append(f"stored in the keyring ({self.keyring_detail}): {info.masked}   "
                              "ctrl+r reveals")
             else:
-                lines.append(f"keyring ({self.keyring_detail or '…'}): type the key, enter stores it")
+                lines.append(f"keyring ({self.keyring_detail or '…'}): type the key, "
+                             "enter stores it")
         elif mode == "env":
             var = self.query_one("#key", Input).value.strip() or suggested_var(p)
             prefix = "No keyring here; " if self.keyring_ok is False else ""
@@ -414,8 +415,9 @@ class EditorScreen(Screen):
                 self.notify(f"{value!r} is not a variable name (e.g. {suggested_var(p)})",
                             severity="error", markup=False)
                 return
-            if commit(self.app, lambda: self.config.set_provider_field(self.pid, "key",
-                                                                       f"env:{value}"), "key source"):
+            if commit(self.app,
+                      lambda: self.config.set_provider_field(self.pid, "key", f"env:{value}"),
+                      "key source"):
                 self.notify(f"Saved: the key is read from ${value}", markup=False, timeout=3)
                 self._after_key_saved()
             return
@@ -454,7 +456,8 @@ class EditorScreen(Screen):
                           "key source"):
                 return
         where = "the secrets file" if mode == "file" else "the keyring"
-        self.notify(f"Key stored in {where}: {', '.join(secrets.mask(k) for k in value.split(','))}",
+        masked = ", ".join(secrets.mask(k) for k in value.split(","))
+        self.notify(f"Key stored in {where}: {masked}",
                     markup=False, timeout=3)
         self._after_key_saved()
 

@@ -284,7 +284,7 @@ class ProvidersScreen(Screen):
     @work(thread=True, exclusive=True, group="key-status")
     def load_key_status(self) -> None:
         """key_info for every provider, off the UI thread; the rows fill in as answers come."""
-        ok, detail = secrets.keyring_available()
+        ok, _detail = secrets.keyring_available()
         timeout = None if ok else 0.5
         self.app.call_from_thread(self._set_keyring_note, None if ok else "no keyring")
         for p in self.config.providers():

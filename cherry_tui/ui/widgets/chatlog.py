@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 
 from markdown_it import MarkdownIt
 from rich.console import Console, ConsoleOptions
@@ -66,14 +67,14 @@ _BLOCKS = _parser(block_only=True)
 
 
 class _Heading(Heading):
-    LEVEL_ALIGN = {f"h{n}": "left" for n in range(1, 7)}  # noqa: RUF012
+    LEVEL_ALIGN = {f"h{n}": "left" for n in range(1, 7)}
 
 
 class ChatMarkdown(Markdown):
     """Rich Markdown with a shared parser, raw HTML shown as text, no hyperlinks and
     left-aligned headings."""
 
-    elements = {**Markdown.elements, "heading_open": _Heading}  # noqa: RUF012
+    elements = {**Markdown.elements, "heading_open": _Heading}
 
     def __init__(self, markup: str, code_theme: str = "monokai", style: str | Style = "none"):
         self.markup = markup
@@ -192,7 +193,7 @@ class MarkdownBlocks:
         for _ in range(starts[-1]):
             pos = find("\n", pos) + 1
             offsets.append(pos)
-        for a, b in zip(starts, starts[1:]):
+        for a, b in pairwise(starts):
             self.ready.append(self.tail[offsets[a]:offsets[b]])
         self.tail = self.tail[offsets[starts[-1]]:]
 
@@ -436,8 +437,8 @@ class AnswerEntry(Entry):
                 label += " " + last
             line = Text(clean(label), style=r.styles.get("chatlog--reasoning-head", ""),
                         no_wrap=True, overflow="ellipsis")
-            return r.lines(line)[:1] + [_BLANK]
-        return r.text(label, "chatlog--reasoning-head") + [_BLANK]
+            return [*r.lines(line)[:1], _BLANK]
+        return [*r.text(label, "chatlog--reasoning-head"), _BLANK]
 
     def _status_lines(self, r: Renderer) -> list[Strip]:
         msg = self.message
@@ -504,7 +505,7 @@ class ChatLog(ScrollView, can_focus=True):
     """
     # With the log focused (tab): act on the selected message. The "screen." actions are
     # the chat screen's.
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("up,k", "select(-1)", "Prev", show=False, id="chatlog.up"),
         Binding("down,j", "select(1)", "Next", show=False, id="chatlog.down"),
         Binding("c", "screen.copy", "Copy", id="chatlog.copy"),
@@ -515,7 +516,7 @@ class ChatLog(ScrollView, can_focus=True):
         Binding("home", "edge(0)", show=False, id="chatlog.home"),
         Binding("end", "edge(1)", show=False, id="chatlog.end"),
     ]
-    COMPONENT_CLASSES = {  # noqa: RUF012
+    COMPONENT_CLASSES = {
         "chatlog--user", "chatlog--user-gutter", "chatlog--assistant", "chatlog--meta",
         "chatlog--reasoning", "chatlog--reasoning-head", "chatlog--error", "chatlog--stopped",
         "chatlog--gutter", "chatlog--selected",
