@@ -11,56 +11,15 @@ import json
 import os
 import sys
 
-from . import __version__
-
-
-class UsageError(Exception):
-    """Exit 2 with this message."""
-
-
-class Failure(Exception):
-    """Exit 1 with this message."""
-
-
-def _err(msg: str) -> None:
-    print(f"cherry-tui: {msg}", file=sys.stderr)
+from . import __version__, cli_client
+from .cli_common import Failure, UsageError, err, get_provider, load_config, save_config
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one clear line, status 2
         self.print_usage(sys.stderr)
-        _err(message)
+        err(message)
         sys.exit(2)
-
-
-# ------------------------------------------------------------------------------ helpers
-def load_config(args):
-    from .core.config import Config
-    from .core.paths import config_path
-
-    cfg = Config.load(config_path(getattr(args, "config", None)))
-    if cfg.error:
-        _err(f"config file does not parse: {cfg.error}")
-    return cfg
-
-
-def get_provider(cfg, pid: str):
-    try:
-        return cfg.provider(pid)
-    except KeyError:
-        ids = ", ".join(p.id for p in cfg.providers())
-        raise UsageError(f"unknown provider {pid!r}; known: {ids}") from None
-
-
-def save_config(cfg) -> None:
-    from .core.config import ConfigError, ConfigReadOnly
-
-    try:
-        cfg.save()
-    except (ConfigReadOnly, ConfigError) as exc:
-        raise Failure(str(exc)) from None
-    except OSError as exc:
-        raise Failure(f"cannot write {cfg.path}: {exc.strerror}") from None
 
 
 # ------------------------------------------------------------------------------ commands
@@ -222,7 +181,7 @@ def cmd_themes(args) -> int:
         origin = "yours" if theme.user else "shipped"
         print(f"{name:<24} {origin:<8} {theme.description}")
     for problem in found.problems:
-        _err(f"skipped {problem}")
+        err(f"skipped {problem}")
     return 1 if found.problems else 0
 
 
@@ -282,12 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="list the themes (shipped and yours) and problems in theme files")
     p.set_defaults(func=cmd_themes)
 
-    try:
-        from . import cli_client
-    except ImportError:
-        cli_client = None
-    if cli_client is not None:
-        cli_client.register(sub)
+    cli_client.register(sub)  # models, check, ask
     return parser
 
 
@@ -298,13 +252,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return func(args) or 0
     except UsageError as exc:
-        _err(str(exc))
+        err(str(exc))
         return 2
     except Failure as exc:
-        _err(str(exc))
+        err(str(exc))
         return 1
     except KeyboardInterrupt:
-        _err("interrupted")
+        err("interrupted")
         return 130
     except BrokenPipeError:
         try:
