@@ -1,4 +1,5 @@
-"""The layers as a failing check: ``cherry_tui.core`` is headless.
+"""The layers as a failing check: ``cherry_tui.core`` is headless, and no module imports
+another that imports it back.
 
 core/ never imports Textual, Rich, the UI or the command line, so the logic can be used
 and tested without a terminal. Checked twice: by importing every core module in a fresh
@@ -98,8 +99,12 @@ def test_importing_core_loads_no_ui_library():
 def imports_of(path: Path, package: str) -> list[tuple[int, str]]:
     """Every module an ``import`` or ``from ... import`` in ``path`` (a module of
     ``package``) names, made absolute."""
+    return imports_of_tree(ast.parse(path.read_text(encoding="utf-8"), str(path)), package)
+
+
+def imports_of_tree(tree: ast.AST, package: str) -> list[tuple[int, str]]:
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -131,3 +136,51 @@ def test_no_core_file_imports_ui_code_even_inside_a_function():
            for line, name in imports_of(path, ".".join(path.relative_to(SRC).parts[:-1]))
            if forbidden(name)]
     assert bad == []
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """cherry_tui module -> the cherry_tui modules it imports, lazy imports inside functions
+    included; imports under ``if TYPE_CHECKING:`` are left out (they never run)."""
+    files = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        files[name] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                node.body = []
+        package = ".".join(path.relative_to(root.parent).parts[:-1])
+        found = {module for _, module in imports_of_tree(tree, package)}
+        graph[name] = {m for m in found if m in files and m != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every group of modules that import each other, directly or round a loop."""
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph[todo.pop()]:
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    reachable = {m: reach(m) for m in graph}
+    groups = {frozenset({m} | {o for o in reachable[m] if m in reachable[o]})
+              for m in graph if m in reachable[m]}
+    return sorted(sorted(g) for g in groups)
+
+
+def test_cycle_finder_finds_a_loop():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_cycles_in_cherry_tui():
+    graph = import_graph(CORE.parent)
+    assert "cherry_tui.ui.screens.history" in graph["cherry_tui.ui.screens.chat"]
+    assert cycles(graph) == []
