@@ -13,8 +13,8 @@ from cherry_tui.ui.screens.history import HistoryScreen
 from cherry_tui.ui.widgets.chatlog import ChatLog
 
 from _chat_helpers import (
-    ask, history_file, last_answer, log_text, mock_app, open_chat, type_text, wait_answer,
-    wait_for,
+    ask, history_file, last_answer, log_lines, log_text, mock_app, open_chat, type_text,
+    wait_answer, wait_for,
 )
 
 ANSWER = """# Plan
@@ -439,7 +439,7 @@ async def test_resize_rewraps(config_file, llmock, monkeypatch):
         await pilot.resize_terminal(50, 24)
         await wait_for(pilot, lambda: all(e.rendered for e in log.entries), what="re-wrap")
         assert log._total > wide
-        assert max(len(line) for line in log.text_lines()) <= 50
+        assert max(len(line) for line in log_lines(log)) <= 50
         await pilot.pause()
         assert log.is_vertical_scroll_end  # still showing the end of the answer
 

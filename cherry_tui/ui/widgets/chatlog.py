@@ -764,11 +764,6 @@ class ChatLog(ScrollView, can_focus=True):
         self._schedule_background()
         self.refresh()
 
-    def add_message(self, message: Message, streaming: bool = False) -> Entry:
-        if message.role == "user":
-            return self.add(UserEntry(message))
-        return self.add(AnswerEntry(message, streaming=streaming))
-
     def remove_from(self, index: int) -> None:
         """Remove entry ``index`` and all after it."""
         del self.entries[index:]
@@ -899,12 +894,3 @@ class ChatLog(ScrollView, can_focus=True):
         else:
             self.follow = False
             self.scroll_home(animate=False, immediate=True)
-
-    def text_lines(self) -> list[str]:
-        """All rendered lines as plain text (tests)."""
-        out = []
-        for entry in self.entries:
-            if not entry.rendered or entry.dirty:
-                entry.render(self.renderer)
-            out += [entry.line(i).text.rstrip() for i in range(entry.height)]
-        return out
