@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
 
 from . import __version__, cli_client
 from .cli_common import Failure, UsageError, err, get_provider, load_config, save_config
@@ -43,7 +44,7 @@ def cmd_providers(args) -> int:
     from .core.secrets import key_info
 
     cfg = load_config(args)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in cfg.providers():
         try:
             chat = p.resolved().chat

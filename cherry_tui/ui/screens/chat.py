@@ -259,6 +259,9 @@ class ChatScreen(Screen):
     def _answer(self) -> None:
         """Ask the model for an answer to the conversation so far."""
         ref = self.model_ref
+        if ref is None:  # callers choose a model first; never send without one
+            self.action_pick_model()
+            return
         conv = self._ensure_conversation()
         api_messages = self.api_messages()
         ans = Message("assistant", model=ref, status=hist.STREAMING)

@@ -23,9 +23,11 @@ from textual.command import Hit, Hits, Provider as CommandProvider
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
+from textual.worker import Worker
 
 from ...core import addresses, secrets
 from ...core.config import Provider
+from ..access import cherry_app
 from ..widgets.choice import Choice
 from ..widgets.preview import AddressPreview
 from ..widgets.keybar import KeyBar
@@ -86,12 +88,12 @@ class EditorScreen(Screen):
         self.keyring_detail = ""
         self._drafts: dict[str, str] = {}
         self._committed_key: tuple[str, str] = ("keyring", "")
-        self._check_worker = None
+        self._check_worker: Worker[None] | None = None
         self._key_touched = False
 
     @property
     def config(self):
-        return self.app.config  # type: ignore[attr-defined]
+        return cherry_app(self).config
 
     @property
     def provider(self) -> Provider:
@@ -159,7 +161,7 @@ class EditorScreen(Screen):
     def on_mount(self) -> None:
         p = self.provider
         src = self._initial_source(p)
-        self._drafts = {"keyring": "", "file": "", "env": p.key[4:] if src == "env" else
+        self._drafts = {"keyring": "", "file": "", "env": (p.key or "")[4:] if src == "env" else
                         suggested_var(p)}
         self._committed_key = (src, self._drafts[src])
         self._set_key_mode(src)
@@ -513,7 +515,7 @@ class EditorScreen(Screen):
                 check.update(Text(f"✗ no API key yet ({info.status}): type one above, enter "
                                   "saves it", overflow="fold"))
                 return
-            client = self.app.client  # type: ignore[attr-defined]
+            client = cherry_app(self).client
             result = await client.check(p, list(info.keys), self._check_model(p))
         except asyncio.CancelledError:
             check.update(Text("check cancelled"))
@@ -531,7 +533,7 @@ class EditorScreen(Screen):
 
     # ------------------------------------------------------------------ leaving
     def action_back(self) -> None:
-        if self.checking:
+        if self._check_worker is not None and self._check_worker.is_running:
             self._check_worker.cancel()
             self.query_one("#check", Static).update(Text("check cancelled"))
             return

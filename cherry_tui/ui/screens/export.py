@@ -6,6 +6,7 @@ Used by the chat screen (ctrl+p, "export") and the history screen (x).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from textual.screen import Screen
 
@@ -15,7 +16,7 @@ from ...core.history import History
 from .dialogs import ConfirmDialog, PromptDialog
 
 
-def export_conversation(screen: Screen[object], history: History, conversation_id: int) -> None:
+def export_conversation(screen: Screen[Any], history: History, conversation_id: int) -> None:
     """Ask where, then write the conversation as Markdown (asks before overwriting)."""
     conv = history.get(conversation_id)
     if conv is None:

@@ -39,6 +39,7 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from ...core.client import neutralize_controls
 from ...core.history import ERROR, INTERRUPTED, STOPPED, STREAMING, Message
@@ -530,7 +531,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._total = 0
         self._renderer: Renderer | None = None
         self._dirty: set[Entry] = set()
-        self._flush_timer = None
+        self._flush_timer: Timer | None = None
         self._next_flush = 0.0
         self._bg_scheduled = False
         self.follow = True  # keep the end in view while content arrives
@@ -632,7 +633,8 @@ class ChatLog(ScrollView, can_focus=True):
                 break
             for i in sorted(set(todo)):
                 self.entries[i].render(r)
-                changed = i if changed is None else min(changed, i)
+            low = min(todo)
+            changed = low if changed is None else min(changed, low)
             self._reflow(changed)
             if self.follow:
                 self.scroll_end(animate=False, immediate=True, x_axis=False)
