@@ -184,3 +184,15 @@ def test_no_import_cycles_in_cherry_tui():
     graph = import_graph(CORE.parent)
     assert "cherry_tui.ui.screens.history" in graph["cherry_tui.ui.screens.chat"]
     assert cycles(graph) == []
+
+
+def test_cli_registers_every_command():
+    """cli_client's commands are registered outright: a broken import fails loudly instead
+    of silently dropping models, check and ask from the command line."""
+    import argparse
+
+    from cherry_tui.cli import build_parser
+
+    [sub] = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    assert {"url", "providers", "key", "config", "themes", "models", "check", "ask"} \
+        <= set(sub.choices)
