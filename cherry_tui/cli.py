@@ -10,58 +10,17 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
+from typing import Any
 
-from . import __version__
-
-
-class UsageError(Exception):
-    """Exit 2 with this message."""
-
-
-class Failure(Exception):
-    """Exit 1 with this message."""
-
-
-def _err(msg: str) -> None:
-    print(f"cherry-tui: {msg}", file=sys.stderr)
+from . import __version__, cli_client
+from .cli_common import Failure, UsageError, err, get_provider, load_config, save_config
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one clear line, status 2
         self.print_usage(sys.stderr)
-        _err(message)
+        err(message)
         sys.exit(2)
-
-
-# ------------------------------------------------------------------------------ helpers
-def load_config(args):
-    from .core.config import Config
-    from .core.paths import config_path
-
-    cfg = Config.load(config_path(getattr(args, "config", None)))
-    if cfg.error:
-        _err(f"config file does not parse: {cfg.error}")
-    return cfg
-
-
-def get_provider(cfg, pid: str):
-    try:
-        return cfg.provider(pid)
-    except KeyError:
-        ids = ", ".join(p.id for p in cfg.providers())
-        raise UsageError(f"unknown provider {pid!r}; known: {ids}") from None
-
-
-def save_config(cfg) -> None:
-    from .core.config import ConfigError, ConfigReadOnly
-
-    try:
-        cfg.save()
-    except (ConfigReadOnly, ConfigError) as exc:
-        raise Failure(str(exc)) from None
-    except OSError as exc:
-        raise Failure(f"cannot write {cfg.path}: {exc.strerror}") from None
 
 
 # ------------------------------------------------------------------------------ commands
@@ -88,7 +47,7 @@ def cmd_providers(args) -> int:
     from .core.secrets import key_info
 
     cfg = load_config(args)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in cfg.providers():
         try:
             chat = p.resolved().chat
@@ -110,7 +69,8 @@ def cmd_providers(args) -> int:
     for r in rows:
         on = "on " if r["enabled"] else "off"
         url = r["chat_url"] or ("problem: " + "; ".join(r["problems"]))
-        print(f"{r['id']:<{w_id}}  {on}  {r['type']:<9}  {r['key']:<{w_key}}  {r['models']:>6}  {url}")
+        print(f"{r['id']:<{w_id}}  {on}  {r['type']:<9}  {r['key']:<{w_key}}  "
+              f"{r['models']:>6}  {url}")
     return 0
 
 
@@ -128,7 +88,8 @@ def cmd_key(args) -> int:
     cfg = load_config(args)
     p = get_provider(cfg, args.provider)
     needs_config = (args.key_command == "env"
-                    or (args.key_command == "set" and (args.file or p.key not in (None, "keyring"))))
+                    or (args.key_command == "set"
+                        and (args.file or p.key not in (None, "keyring"))))
     if needs_config and cfg.read_only:
         raise Failure(f"{cfg.error}\nNothing is saved until the file is fixed.")
     if args.key_command == "set":
@@ -224,7 +185,7 @@ def cmd_themes(args) -> int:
         origin = "yours" if theme.user else "shipped"
         print(f"{name:<24} {origin:<8} {theme.description}")
     for problem in found.problems:
-        _err(f"skipped {problem}")
+        err(f"skipped {problem}")
     return 1 if found.problems else 0
 
 
@@ -236,7 +197,8 @@ def cmd_tui(args) -> int:
 
 # ------------------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cherry-tui", description="A keyboard-driven terminal client for LLM providers.")
+    parser = _Parser(prog="cherry-tui",
+                     description="A keyboard-driven terminal client for LLM providers.")
     parser.add_argument("--version", action="version", version=f"cherry-tui {__version__}")
     parser.add_argument("--config", metavar="PATH", help="config file (default: $CHERRY_TUI_CONFIG "
                         "or the platform config dir)")
@@ -272,21 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_key)
 
     p = sub.add_parser("config", help="config file commands")
-    cs = p.add_subparsers(dest="config_command", parser_class=_Parser, metavar="ACTION", required=True)
+    cs = p.add_subparsers(dest="config_command", parser_class=_Parser, metavar="ACTION",
+                          required=True)
     c = cs.add_parser("path", help="print the config file path")
     c.set_defaults(func=cmd_config)
     c = cs.add_parser("check", help="report problems in the config file")
     c.set_defaults(func=cmd_config)
 
-    p = sub.add_parser("themes", help="list the themes (shipped and yours) and problems in theme files")
+    p = sub.add_parser("themes",
+                       help="list the themes (shipped and yours) and problems in theme files")
     p.set_defaults(func=cmd_themes)
 
-    try:
-        from . import cli_client
-    except ImportError:
-        cli_client = None
-    if cli_client is not None:
-        cli_client.register(sub)
+    cli_client.register(sub)  # models, check, ask
     return parser
 
 
@@ -297,13 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return func(args) or 0
     except UsageError as exc:
-        _err(str(exc))
+        err(str(exc))
         return 2
     except Failure as exc:
-        _err(str(exc))
+        err(str(exc))
         return 1
     except KeyboardInterrupt:
-        _err("interrupted")
+        err("interrupted")
         return 130
     except BrokenPipeError:
         try:

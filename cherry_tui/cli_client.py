@@ -13,7 +13,7 @@ import asyncio
 import json
 import sys
 
-from .cli import Failure, UsageError, get_provider, load_config
+from .cli_common import Failure, UsageError, get_provider, load_config
 
 
 # ------------------------------------------------------------------------------ helpers

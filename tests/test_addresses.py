@@ -114,7 +114,8 @@ def test_rules_add_nothing_the_user_did_not_type(address, ptype):
 
 
 @settings(max_examples=400)
-@given(addresses, st.sampled_from(["openai", "anthropic"]), st.sampled_from(["", " ", "\t", "  \n"]))
+@given(addresses, st.sampled_from(["openai", "anthropic"]),
+       st.sampled_from(["", " ", "\t", "  \n"]))
 def test_exact_is_the_typed_text_minus_hash(address, ptype, pad):
     typed = address if address.endswith("#") else address + "#"
     res = resolve(pad + typed + pad, ptype)

@@ -382,7 +382,7 @@ def tls_llmock(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tls")
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))
@@ -481,7 +481,8 @@ async def test_no_key_says_how_to_set_one(client):
 
 async def test_provider_with_problems_is_a_config_error(client):
     p = provider("http://127.0.0.1:1")
-    p = Provider(**{**p.__dict__, "problems": ("key must be one of keyring, env:VARIABLE or file",)})
+    p = Provider(**{**p.__dict__,
+                    "problems": ("key must be one of keyring, env:VARIABLE or file",)})
     with pytest.raises(ProviderError) as info:
         await client.list_models(p, [KEY])
     assert info.value.kind == "config" and "key must be one of" in info.value.message
@@ -597,7 +598,7 @@ async def test_anthropic_models_and_stream(llmock, client):
 async def test_anthropic_truncated_stream(llmock, client):
     p = provider(llmock.base_url("anthropic"), type="anthropic", pid="claude")
     llmock.reply("one two three four").truncate(after_chunks=4)
-    events, exc = await collect(client.stream_chat(p, [KEY], "claude-x", HELLO))
+    _events, exc = await collect(client.stream_chat(p, [KEY], "claude-x", HELLO))
     assert exc is not None and exc.kind == "stream" and "cut off" in exc.message
 
 

@@ -150,7 +150,8 @@ def test_stream_ending_with_neither_finish_nor_done_is_truncated():
 
 
 def test_malformed_json_chunk_is_an_error_not_skipped():
-    stream = sse(chunk("Hi")) + b'data: {"choices": [{"delta": {"cont\n\n' + sse(chunk(finish="stop"))
+    stream = (sse(chunk("Hi")) + b'data: {"choices": [{"delta": {"cont\n\n'
+              + sse(chunk(finish="stop")))
     with pytest.raises(_StreamProblem) as info:
         decode(stream, pieces=[])
     assert info.value.kind == "malformed"

@@ -65,6 +65,6 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(wheel, tmp_path):
     assert int(count) >= 21
     assert where.startswith(str(venv)) and where.endswith("cherry_tui/themes")  # not this checkout
     shipped = sorted((ROOT / "themes").glob("*.toml"))
-    assert eval(files) == [p.name for p in shipped]  # noqa: S307
+    assert eval(files) == [p.name for p in shipped]
     assert set(names.split()) == {p.stem for p in shipped} and problems == "[]"
     assert names.split()[0] == "cherry-dark"

@@ -44,7 +44,7 @@ def test_keyring_hang_becomes_a_clear_error_and_later_calls_fail_at_once(monkeyp
     import time
 
     monkeypatch.setattr(secrets, "_hung", None)
-    with pytest.raises(secrets.KeyringUnavailable, match="did not answer within 0.2 s"):
+    with pytest.raises(secrets.KeyringUnavailable, match=r"did not answer within 0\.2 s"):
         secrets._call(lambda: time.sleep(5), timeout=0.2)
     calls = []
     start = time.monotonic()
@@ -76,7 +76,8 @@ def test_env_reference_and_builtin_variable(config_file, monkeypatch):
     assert secrets.key_info(cfg.provider(pid), config_file).keys == ()
     assert secrets.key_info(cfg.provider("volcengine"), config_file).keys == ()
     cfg.set_provider_field(pid, "key", "env:GATEWAY_TOKEN")
-    assert secrets.key_info(cfg.provider(pid), config_file).status == "missing (GATEWAY_TOKEN unset)"
+    status = secrets.key_info(cfg.provider(pid), config_file).status
+    assert status == "missing (GATEWAY_TOKEN unset)"
     monkeypatch.setenv("GATEWAY_TOKEN", "tok-aaaaaaaaaaaa, tok-bbbbbbbbbbbb")
     info = secrets.key_info(cfg.provider(pid), config_file)
     assert info.keys == ("tok-aaaaaaaaaaaa", "tok-bbbbbbbbbbbb")

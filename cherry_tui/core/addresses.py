@@ -30,8 +30,6 @@ ENDPOINTS = {
     "anthropic": ("messages", "models"),
 }
 
-RULES = ("exact", "slash", "keep-version", "append-version")
-
 RULE_TEXT = {
     "exact": "ends with # - used exactly as typed",
     "slash": "ends with / - no /v1 added",

@@ -43,12 +43,9 @@ from .text import inert
 
 __all__ = [
     "AnthropicStreamDecoder", "CheckResult", "Client", "ContentDelta", "Event", "Finish",
-    "KINDS", "OpenAIStreamDecoder", "ProviderError", "ReasoningDelta", "SSEEvent",
+    "OpenAIStreamDecoder", "ProviderError", "ReasoningDelta", "SSEEvent",
     "SSEParser", "ThinkSplitter", "Usage", "neutralize_controls", "parse_model_list",
 ]
-
-KINDS = ("auth", "not_found", "rate_limit", "server", "connect", "dns", "tls", "timeout",
-         "scheme", "bad_response", "stream", "config", "no_key", "cancelled")
 
 ANTHROPIC_VERSION = "2023-06-01"
 ANTHROPIC_DEFAULT_MAX_TOKENS = 4096

@@ -44,7 +44,6 @@ from . import addresses
 from .catalog import catalog
 
 KEY_SOURCES_HELP = "keyring, env:VARIABLE or file"
-_ID_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 class ConfigError(Exception):
@@ -327,13 +326,6 @@ class Config:
                 doc[key] = value
         self._edit(op)
 
-    def set_section_value(self, section: str, key: str, value: Any) -> None:
-        def op(doc: TOMLDocument) -> None:
-            if section not in doc:
-                doc[section] = tomlkit.table()
-            doc[section][key] = value
-        self._edit(op)
-
     def set_provider_field(self, pid: str, key: str, value: Any) -> None:
         """Set one field of a provider; None removes it (back to the built-in default)."""
         if not self.has_provider(pid):
@@ -467,15 +459,7 @@ class Config:
         self.doc, self._raw, self.error, self._ops = fresh.doc, fresh._raw, fresh.error, []
 
 
-def load(path: Path) -> Config:
-    return Config.load(path)
-
-
-def valid_id(pid: str) -> bool:
-    return bool(_ID_OK.match(pid))
-
-
 __all__ = [
-    "Config", "ConfigError", "ConfigReadOnly", "Provider", "load", "split_model_ref",
-    "atomic_write_text", "slugify", "valid_id",
+    "Config", "ConfigError", "ConfigReadOnly", "Provider", "split_model_ref",
+    "atomic_write_text", "slugify",
 ]

@@ -337,10 +337,6 @@ class History:
             if message.conversation_id is not None:
                 self._touch(message.conversation_id)
 
-    def update_message(self, message: Message) -> None:
-        """Rewrite one finished message (e.g. an edited user message)."""
-        self.finish(message)
-
     def delete_messages_from(self, conversation_id: int, message_id: int) -> None:
         """Delete a message and every later one of its conversation (regenerate, edit)."""
         with self._tx():

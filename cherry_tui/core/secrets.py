@@ -24,12 +24,16 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, TypeVar
 
 import tomlkit
 
 from .config import Provider, atomic_write_text
 from .paths import secrets_path
+
+if TYPE_CHECKING:  # keyring itself is imported on first use (start-up time)
+    from keyring.backend import KeyringBackend
 
 SERVICE = "cherry-tui"
 KEYRING_TIMEOUT = 5.0
@@ -90,13 +94,14 @@ def _call(fn: Callable[[], T], timeout: float) -> T:
     global _hung
     if _hung:
         raise KeyringUnavailable(_hung)
-    box: dict[str, object] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            box["value"] = fn()
+            values.append(fn())
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
-            box["error"] = exc
+            errors.append(exc)
 
     thread = threading.Thread(target=run, name="cherry-tui-keyring", daemon=True)
     thread.start()
@@ -105,12 +110,12 @@ def _call(fn: Callable[[], T], timeout: float) -> T:
         _hung = (f"the keyring ({backend_name()}) did not answer within {timeout:g} s: its "
                  "collection is probably locked and waiting for a desktop unlock prompt")
         raise KeyringUnavailable(_hung)
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
+    if errors:
+        raise errors[0]
+    return values[0]
 
 
-def _keyring():
+def _keyring() -> ModuleType:
     import keyring
 
     return keyring
@@ -129,9 +134,9 @@ def backend_name() -> str:
     return str(name)
 
 
-def _backend():
+def _backend() -> KeyringBackend:
     """The active backend, refusing the ones that are no keyring at all."""
-    kr = _keyring().get_keyring()
+    kr: KeyringBackend = _keyring().get_keyring()
     mod = type(kr).__module__
     if mod.startswith("keyring.backends.fail") or mod.startswith("keyring.backends.null"):
         raise KeyringUnavailable("no OS keyring is available (no Secret Service on D-Bus; "
@@ -142,7 +147,7 @@ def _backend():
     return kr
 
 
-def _wrap(provider_id: str, fn: Callable[[object], T], timeout: float) -> T:
+def _wrap(provider_id: str, fn: Callable[[KeyringBackend], T], timeout: float) -> T:
     from keyring.errors import KeyringError, KeyringLocked, NoKeyringError
 
     try:
@@ -175,7 +180,7 @@ def keyring_delete(provider_id: str, timeout: float = KEYRING_TIMEOUT) -> bool:
     """Delete the stored key; False when there was none."""
     from keyring.errors import PasswordDeleteError
 
-    def delete(kr) -> bool:
+    def delete(kr: KeyringBackend) -> bool:
         try:
             kr.delete_password(SERVICE, provider_id)
         except PasswordDeleteError:
@@ -225,7 +230,8 @@ class SecretsFile:
     def set(self, provider_id: str, secret: str) -> None:
         doc = self._load()
         if "keys" not in doc:
-            doc.add(tomlkit.comment("Plain-text API keys, chosen by the user. Keep this file 0600."))
+            doc.add(tomlkit.comment(
+                "Plain-text API keys, chosen by the user. Keep this file 0600."))
             doc["keys"] = tomlkit.table()
         doc["keys"][provider_id] = secret
         atomic_write_text(self.path, tomlkit.dumps(doc))
@@ -273,14 +279,17 @@ class KeyInfo:
 
 def key_info(provider: Provider, config_path: Path, env: Mapping[str, str] | None = None,
              timeout: float = KEYRING_TIMEOUT) -> KeyInfo:
-    """Find a provider's keys from its chosen source (keyring calls may block: not on a UI thread)."""
+    """Find a provider's keys from its chosen source.
+
+    Keyring calls may block: not on a UI thread."""
     env = os.environ if env is None else env
     source = provider.key
     if source and source.startswith("env:"):
         return KeyInfo(source, tuple(split_keys(env.get(source[4:], ""))))
     if source == "file":
         try:
-            return KeyInfo("file", tuple(split_keys(SecretsFile.beside(config_path).get(provider.id) or "")))
+            in_file = SecretsFile.beside(config_path).get(provider.id) or ""
+            return KeyInfo("file", tuple(split_keys(in_file)))
         except SecretsError as exc:
             return KeyInfo("file", (), str(exc))
     problem = None

@@ -1,4 +1,5 @@
-"""The Textual application: owns the one Config, the one HTTP client and the screens.
+"""The Textual application: owns the one Config, the one HTTP client, the chat history,
+the themes and the screens; screens reach them through ``access.cherry_app``.
 
 Screens ask ``cherry_tui.core`` and render what comes back; they never parse TOML
 or speak HTTP themselves.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
@@ -16,8 +18,14 @@ from ..core.config import Config
 from ..core.paths import config_path
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
 
+if TYPE_CHECKING:
+    import argparse
 
-class CherryApp(App):
+    from ..core.client import Client
+    from ..core.history import History
+
+
+class CherryApp(App[None]):
     TITLE = "cherry-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
     COMMANDS = App.COMMANDS | {ThemeCommands}
@@ -39,8 +47,9 @@ class CherryApp(App):
         self.config_file = config_file or config_path()
         self.config = Config.load(self.config_file)
         self.theme_override = theme
-        install_themes(self)  # shipped + user theme files; problems shown in on_mount
-        self._client = None  # the one HTTP client, made on first use (see .client)
+        self.themes = install_themes(self)  # shipped + user theme files; problems: on_mount
+        self._client: Client | None = None  # the one HTTP client, made on first use
+        self._history: History | None = None  # the chat history, opened on first use
 
     def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
@@ -64,13 +73,31 @@ class CherryApp(App):
         self.set_keymap(keymap)
 
     @property
-    def client(self):
+    def client(self) -> Client:
         """The one HTTP client (cherry_tui.core.client.Client), made on first use."""
         if self._client is None:
             from ..core.client import Client
 
             self._client = Client()
         return self._client
+
+    @property
+    def history(self) -> History:
+        """The one chat history database, opened on first use (in memory if the file fails)."""
+        if self._history is None:
+            import sqlite3
+
+            from ..core.history import History
+
+            try:
+                self._history = History()
+                self._history.recover()
+            except (sqlite3.Error, OSError) as exc:
+                self._history = History(Path(":memory:"))
+                self.notify(f"Chat history cannot be saved ({exc}); this session's chats are "
+                            "kept in memory only.", title="History", severity="error",
+                            timeout=15, markup=False)
+        return self._history
 
     def _fatal_error(self) -> None:
         """Textual prints a crash's traceback with every frame's local variables, which can
@@ -103,7 +130,7 @@ class CherryApp(App):
         self.push_screen(ChatScreen())
 
 
-def run_app(args) -> int:
+def run_app(args: argparse.Namespace) -> int:
     app = CherryApp(config_path(getattr(args, "config", None)), getattr(args, "theme", None))
     from .themes import unknown_theme_message
 

@@ -2,7 +2,8 @@
 
 * :func:`install_themes` (in ``App.__init__``) reads the shipped and the user's theme
   files (``cherry_tui.core.themes``), checks colours with Textual's own parser and
-  registers every usable theme. Bad files are kept in ``app.theme_problems``.
+  registers every usable theme; the app keeps the result (bad files included) as
+  ``app.themes``.
 * :func:`apply_start_theme` (in ``on_mount``) applies ``--theme`` (this run only), else
   ``theme`` from config.toml, else ``cherry-dark``, and reports bad theme files.
 * :class:`ThemePicker`: a filterable list; moving through it previews the theme live,
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -31,6 +33,10 @@ from textual.widgets.option_list import Option
 from ..core import themes as core
 from ..core.config import ConfigError, ConfigReadOnly
 from ..core.paths import user_themes_dir
+from .access import cherry_app
+
+if TYPE_CHECKING:
+    from .app import CherryApp
 
 DEFAULT_THEME = core.DEFAULT_THEME
 
@@ -80,7 +86,7 @@ def to_textual(data: core.ThemeData) -> Theme:
     return Theme(**kwargs)
 
 
-def load_theme_set(app: App) -> core.ThemeSet:
+def load_theme_set(app: CherryApp) -> core.ThemeSet:
     """Shipped and user themes, checked with Textual's colour parser."""
     theme_set = core.load_themes(
         user_themes_dir(app.config_file),
@@ -99,22 +105,20 @@ def load_theme_set(app: App) -> core.ThemeSet:
     return theme_set
 
 
-def install_themes(app: App) -> core.ThemeSet:
-    """Read the theme files and register every usable theme with ``app``."""
+def install_themes(app: CherryApp) -> core.ThemeSet:
+    """Read the theme files and register every usable theme with ``app``; the app keeps
+    the returned set (``app.themes``)."""
     theme_set = load_theme_set(app)
     for data in theme_set.themes.values():
         app.register_theme(to_textual(data))
-    app.cherry_themes = theme_set  # type: ignore[attr-defined]
-    app.theme_problems = theme_set.problems  # type: ignore[attr-defined]
     return theme_set
 
 
-def theme_names(app: App) -> list[str]:
-    theme_set = getattr(app, "cherry_themes", None)
-    return theme_set.names() if theme_set else []
+def theme_names(app: CherryApp) -> list[str]:
+    return app.themes.names()
 
 
-def unknown_theme_message(app: App, name: str | None) -> str | None:
+def unknown_theme_message(app: CherryApp, name: str | None) -> str | None:
     """The message for ``--theme NAME`` when NAME is not a theme, else None."""
     if not name or name in theme_names(app):
         return None
@@ -129,16 +133,16 @@ def _sync_no_color_filter(app: App) -> None:
     if not getattr(app, "no_color", False):
         return
     wanted = NoColor if app.native_ansi_color else Monochrome
-    filters = app._filters  # noqa: SLF001 - Textual keeps its line filters here
+    filters = app._filters  # private API: Textual keeps its line filters here
     for index, flt in enumerate(filters):
         if isinstance(flt, (NoColor, Monochrome)) and not isinstance(flt, wanted):
             filters[index] = wanted()
 
 
-def apply_start_theme(app: App) -> None:
+def apply_start_theme(app: CherryApp) -> None:
     """``--theme`` for this run, else config.toml's ``theme``, else cherry-dark."""
     names = theme_names(app)
-    override = getattr(app, "theme_override", None)
+    override = app.theme_override
     saved = app.config.theme
     chosen = DEFAULT_THEME if DEFAULT_THEME in names else (names[0] if names else app.theme)
     if override and override in names:
@@ -156,14 +160,15 @@ def apply_start_theme(app: App) -> None:
     app.watch(app, "theme", lambda _name: _sync_no_color_filter(app), init=False)
     app.theme = chosen
     _sync_no_color_filter(app)
-    problems = getattr(app, "theme_problems", [])
+    problems = app.themes.problems
     if problems:
         lines = "\n".join(f"{p.path}: {p.reason}" for p in problems)
-        app.notify(f"{lines}\n(skipped)", title=f"Theme file problem{'s' if len(problems) > 1 else ''}",
+        plural = "s" if len(problems) > 1 else ""
+        app.notify(f"{lines}\n(skipped)", title=f"Theme file problem{plural}",
                    severity="error", timeout=30, markup=False)
 
 
-def save_theme_choice(app: App, name: str) -> bool:
+def save_theme_choice(app: CherryApp, name: str) -> bool:
     """Save ``theme = NAME`` in config.toml; say so when it cannot be saved."""
     try:
         app.config.set_value("theme", name)
@@ -179,15 +184,15 @@ def save_theme_choice(app: App, name: str) -> bool:
     return True
 
 
-def choose_theme(app: App, name: str) -> None:
+def choose_theme(app: CherryApp, name: str) -> None:
     """Apply and save a theme (the picker's enter, the palette's "Theme: NAME")."""
     app.theme = name
-    app.theme_override = None  # type: ignore[attr-defined]
+    app.theme_override = None
     if save_theme_choice(app, name):
         app.notify(f"Theme {name} (saved)", title="Theme", timeout=3, markup=False)
 
 
-def open_theme_picker(app: App) -> None:
+def open_theme_picker(app: CherryApp) -> None:
     if isinstance(app.screen, ThemePicker):
         return
 
@@ -259,13 +264,12 @@ class ThemePicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self._original = self.app.theme
-        self._names = theme_names(self.app)
+        self._names = theme_names(cherry_app(self))
         self._fill("")
         self.query_one(Input).focus()
 
     def _option(self, name: str) -> Option:
-        theme_set = self.app.cherry_themes  # type: ignore[attr-defined]
-        data = theme_set.themes[name]
+        data = cherry_app(self).themes.themes[name]
         label = Text(name, style="bold")
         if data.user:
             label.append("  (yours)", style="italic")
@@ -328,15 +332,12 @@ class ThemeCommands(Provider):
     """Command palette entries: "Theme: NAME" applies and saves a theme."""
 
     def _commands(self) -> list[tuple[str, str]]:
-        app = self.app
-        theme_set = getattr(app, "cherry_themes", None)
-        if theme_set is None:
-            return []
+        theme_set = cherry_app(self).themes
         return [(f"Theme: {name}", theme_set.themes[name].description or "Use this theme")
                 for name in theme_set.names()]
 
     def _run(self, name: str) -> None:
-        choose_theme(self.app, name)
+        choose_theme(cherry_app(self), name)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

@@ -37,8 +37,9 @@ import time
 from pathlib import Path
 
 END_MARK = "END-OF-ANSWER-4711"  # a last paragraph to look for on a real screen
-WORDS = ("the quick brown fox jumps over a lazy dog while streaming render block cache "
-         "terminal widget markdown answer token model latency").split()
+WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while",
+         "streaming", "render", "block", "cache", "terminal", "widget", "markdown", "answer",
+         "token", "model", "latency"]
 
 
 # ============================================================================ content
@@ -115,7 +116,7 @@ async def serve(port_file: str) -> None:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode().split("\r\n")
-                method, path, _ = lines[0].split(" ", 2)
+                _method, path, _ = lines[0].split(" ", 2)
                 headers = {k.lower(): v.strip() for k, _, v in
                            (line.partition(":") for line in lines[1:] if line)}
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
@@ -272,7 +273,8 @@ async def run_cherry(cfg: Path, server: Server, n: int, echo: bool, pace_ms: int
                 before = len(box.text)
                 t0 = time.perf_counter()
                 app.post_message(events.Key("x", "x"))
-                await until(lambda: len(box.text) > before and box_paint.last > t0,
+                await until(lambda before=before, t0=t0: len(box.text) > before
+                            and box_paint.last > t0,
                             what="key echo")
                 echoes.append(time.perf_counter() - t0)
                 await asyncio.sleep(0.03)
@@ -355,7 +357,7 @@ async def run_stock(server: Server, n: int, timeout: float, pace_ms: int = 0) ->
             await asyncio.wait_for(stream.stop(), max(1.0, timeout - (time.monotonic() - t0)))
             scroller.scroll_end(animate=False, immediate=True)
             await pilot.pause()
-        except asyncio.TimeoutError:
+        except TimeoutError:
             timed_out = True
         done, cpu = time.monotonic(), time.process_time() - cpu0
         await client.aclose()
@@ -463,7 +465,7 @@ def main() -> None:
     print(f"cherry-tui chat benchmark · python {sys.version.split()[0]} · "
           f"{os.cpu_count()} CPUs · headless 80x24")
     with tempfile.TemporaryDirectory() as tmp, Server() as server:
-        cfg = setup_env(Path(tmp), server.url, sorted(set(args.chunks + [args.stock_chunks])))
+        cfg = setup_env(Path(tmp), server.url, sorted({*args.chunks, args.stock_chunks}))
         asyncio.run(run_cherry(cfg, server, 50, echo=False))  # warm up imports, Pygments
         print("\n== streamed answer, cherry-tui chat screen ==")
         print(f"{'chunks':>7} {'chars':>8} {'server send':>12} {'on screen after last byte':>26} "

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_chat import END_MARK, Server, ms  # noqa: E402
+from bench_chat import END_MARK, Server, ms
 
 SOCKET = f"cherry-bench-{os.getpid()}"  # one private tmux server per run (see run_in_tmux)
 TICK = os.sysconf("SC_CLK_TCK")
@@ -135,7 +135,8 @@ def main() -> None:
         for n in args.chunks:
             cfg = tmpdir / f"c{n}" / "config.toml"
             cfg.parent.mkdir()
-            cfg.write_text(f'default_model = "bench/md-{n}{suffix}"\n[providers.bench]\nname = "Bench"\n'
+            cfg.write_text(f'default_model = "bench/md-{n}{suffix}"\n'
+                           '[providers.bench]\nname = "Bench"\n'
                            f'type = "openai"\naddress = "{server.url}"\nkey = "env:BENCH_KEY"\n'
                            f'models = ["md-{n}{suffix}"]\nenabled = true\n')
             env = dict(base, CHERRY_TUI_CONFIG=str(cfg), CHERRY_TUI_DATA=str(cfg.parent / "data"))
@@ -149,8 +150,9 @@ def main() -> None:
             script.write_text(STOCK_APP)
             cmd = f"{sys.executable} {script} {server.url} md-{n}{suffix}"
             r = run_in_tmux(cmd, base, "stock app ready", [["g"]], server, args.stock_timeout)
+            after = f"timed out after {ms(r['total'])}" if r["timed_out"] else ms(r["after"])
             print(f"{'stock Markdown+Stream':<24}{n:>8,}{ms(r.get('send', 0)):>13}"
-                  f"{('timed out after ' + ms(r['total']) if r['timed_out'] else ms(r['after'])):>28}"
+                  f"{after:>28}"
                   f"{r['cpu']:>8.2f}s{r['cpu'] / n * 1e6:>9.0f}µs")
 
 

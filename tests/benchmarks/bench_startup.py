@@ -36,7 +36,8 @@ Bare().run()
 """
 
 
-def time_to_text(argv: list[str], marker: bytes, env: dict[str, str], timeout: float = 30.0) -> float:
+def time_to_text(argv: list[str], marker: bytes, env: dict[str, str],
+                 timeout: float = 30.0) -> float:
     """Seconds from spawn until ``marker`` appears on the pty."""
     start = time.perf_counter()
     pid, fd = pty.fork()
@@ -90,7 +91,8 @@ def main() -> None:
         env.pop("TEXTUAL", None)
         bare, ours, cli = [], [], []
         for _ in range(args.runs):
-            bare.append(time_to_text([sys.executable, "-c", BARE_APP], b"bare textual app ready", env))
+            bare.append(time_to_text([sys.executable, "-c", BARE_APP],
+                                     b"bare textual app ready", env))
             ours.append(time_to_text([exe], args.marker.encode(), env))
             t0 = time.perf_counter()
             subprocess.run([exe, "url", "https://api.deepseek.com"], env=env, check=True,

@@ -74,8 +74,18 @@ def last_answer(screen: ChatScreen) -> AnswerEntry:
     return next(e for e in reversed(screen.log_view.entries) if isinstance(e, AnswerEntry))
 
 
+def log_lines(log: ChatLog) -> list[str]:
+    """Every line the log would show, as plain text (entries not yet rendered are rendered)."""
+    out = []
+    for entry in log.entries:
+        if not entry.rendered or entry.dirty:
+            entry.render(log.renderer)
+        out += [entry.line(i).text.rstrip() for i in range(entry.height)]
+    return out
+
+
 def log_text(screen: ChatScreen) -> str:
-    return "\n".join(screen.query_one(ChatLog).text_lines())
+    return "\n".join(log_lines(screen.query_one(ChatLog)))
 
 
 def history_file(tmp_path) -> History:

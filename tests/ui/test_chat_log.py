@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from cherry_tui.core.history import Message
@@ -14,7 +15,7 @@ from cherry_tui.ui.widgets.chatlog import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bench_chat import markdown_answer  # noqa: E402
+from bench_chat import markdown_answer
 
 
 def renderer(width: int = 76) -> Renderer:
@@ -53,6 +54,7 @@ def test_streamed_equals_rendered_at_once():
         [t for t in texts(whole) if t.strip()]
 
 
+@pytest.mark.perf  # renders a 4,000-chunk answer chunk by chunk: seconds of CPU
 def test_cost_per_chunk_does_not_grow(monkeypatch):
     rendered = []
     real = Renderer.markdown

@@ -27,7 +27,6 @@ import asyncio
 import sqlite3
 import time
 from functools import partial
-from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -45,25 +44,12 @@ from ...core.client import (
 )
 from ...core.config import ConfigError, ConfigReadOnly, split_model_ref
 from ...core.history import Conversation, History, Message
+from ..access import cherry_app
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
 from .chat_dialogs import ChatSettings, ModelPicker, SettingsDialog, model_refs
-
-
-def get_history(app) -> History:
-    """The app's one history database (made on first use; in memory if the file fails)."""
-    db = getattr(app, "_chat_history", None)
-    if db is None:
-        try:
-            db = History()
-            db.recover()
-        except (sqlite3.Error, OSError) as exc:
-            db = History(Path(":memory:"))
-            app.notify(f"Chat history cannot be saved ({exc}); this session's chats are "
-                       "kept in memory only.", title="History", severity="error",
-                       timeout=15, markup=False)
-        app._chat_history = db
-    return db
+from .export import export_conversation
+from .history import NEW, HistoryScreen
 
 
 class ChatCommands(Provider):
@@ -97,7 +83,7 @@ class ChatScreen(Screen):
     ChatScreen ChatLog { height: 1fr; }
     ChatScreen ChatInput { margin: 0 0; }
     """
-    COMMANDS = {ChatCommands}  # noqa: RUF012
+    COMMANDS = {ChatCommands}
     BINDINGS = [
         Binding("escape", "stop_or_back", "Stop", id="chat.stop",
                 tooltip="Stop the answer; else cancel editing; else go back"),
@@ -142,7 +128,7 @@ class ChatScreen(Screen):
 
     @property
     def db(self) -> History:
-        return get_history(self.app)
+        return cherry_app(self).history
 
     def on_mount(self) -> None:
         self.log_view.flush_hook = self._save_partial
@@ -155,8 +141,8 @@ class ChatScreen(Screen):
         self._update_bar()
 
     def _initial_model(self) -> str | None:
-        refs = model_refs(self.app.config)
-        last = self.app.config.default_model
+        refs = model_refs(cherry_app(self).config)
+        last = cherry_app(self).config.default_model
         if last in refs:
             return last
         return refs[0] if refs else None
@@ -273,6 +259,9 @@ class ChatScreen(Screen):
     def _answer(self) -> None:
         """Ask the model for an answer to the conversation so far."""
         ref = self.model_ref
+        if ref is None:  # callers choose a model first; never send without one
+            self.action_pick_model()
+            return
         conv = self._ensure_conversation()
         api_messages = self.api_messages()
         ans = Message("assistant", model=ref, status=hist.STREAMING)
@@ -300,13 +289,13 @@ class ChatScreen(Screen):
         try:
             try:
                 pid, model = split_model_ref(ref)
-                provider = self.app.config.provider(pid)
+                provider = cherry_app(self).config.provider(pid)
             except (ValueError, KeyError):
                 raise ProviderError("config", f"the model {ref!r} belongs to no configured "
                                     "provider: ctrl+l chooses another") from None
-            info = await asyncio.to_thread(key_info, provider, self.app.config.path)
+            info = await asyncio.to_thread(key_info, provider, cherry_app(self).config.path)
             n = 0
-            async for event in self.app.client.stream_chat(
+            async for event in cherry_app(self).client.stream_chat(
                     provider, info.keys, model, api_messages, temperature=self.temperature):
                 n += 1
                 if not n % 32:
@@ -387,7 +376,7 @@ class ChatScreen(Screen):
             self.app.pop_screen()
 
     def action_pick_model(self) -> None:
-        refs = model_refs(self.app.config)
+        refs = model_refs(cherry_app(self).config)
 
         def chosen(ref: str | None) -> None:
             if not ref:
@@ -405,7 +394,7 @@ class ChatScreen(Screen):
         if self.conv is not None and self.conv.id >= 0:
             self.conv.model = ref
             self._db(self.db.update, self.conv.id, model=ref)
-        config = self.app.config
+        config = cherry_app(self).config
         if config.default_model != ref:
             try:
                 config.set_value("default_model", ref)
@@ -543,9 +532,7 @@ class ChatScreen(Screen):
         if self.streaming is not None:
             self.notify("An answer is still arriving: esc stops it first.", severity="warning")
             return
-        from .history import NEW, HistoryScreen
-
-        def done(result) -> None:
+        def done(result: int | str | None) -> None:
             if self.conv is not None and self.conv.id >= 0 and \
                     self.db.get(self.conv.id, messages=False) is None:
                 self.action_new_conversation()  # it was deleted there
@@ -559,7 +546,7 @@ class ChatScreen(Screen):
             elif result == NEW:
                 self.action_new_conversation()
 
-        self.app.push_screen(HistoryScreen(self.conv.id if self.conv else None), done)
+        self.app.push_screen(HistoryScreen(self.db, self.conv.id if self.conv else None), done)
 
     def open_conversation(self, conversation_id: int) -> None:
         conv = self._db(self.db.get, conversation_id)
@@ -588,7 +575,7 @@ class ChatScreen(Screen):
         if self.conv is None or self.conv.id < 0 or not self.messages:
             self.notify("Nothing to export yet.")
             return
-        export_conversation(self, self.conv.id)
+        export_conversation(self, self.db, self.conv.id)
 
     def action_rename(self) -> None:
         from .dialogs import PromptDialog
@@ -650,50 +637,8 @@ class ChatScreen(Screen):
         ]
 
 
-def export_conversation(screen: Screen, conversation_id: int) -> None:
-    """Ask where, then write the conversation as Markdown (asks before overwriting)."""
-    from ...core.config import atomic_write_text
-    from .dialogs import ConfirmDialog, PromptDialog
-
-    db = get_history(screen.app)
-    conv = db.get(conversation_id)
-    if conv is None:
-        return
-    default = str(Path.cwd() / hist.export_filename(conv))
-
-    def write(path_text: str | None) -> None:
-        if not path_text:
-            return
-        path = Path(path_text).expanduser()
-        if path.is_dir():
-            path = path / hist.export_filename(conv)
-
-        def really(yes: bool | None = True) -> None:
-            if not yes:
-                return
-            try:
-                atomic_write_text(path, hist.to_markdown(conv))
-            except OSError as exc:
-                screen.notify(f"Cannot write {path}: {exc.strerror or exc}", severity="error",
-                              markup=False)
-                return
-            screen.notify(f"Exported to {path}", markup=False)
-
-        if path.exists():
-            screen.app.push_screen(ConfirmDialog("Overwrite?", f"{path} exists.",
-                                                 yes="Overwrite"), really)
-        else:
-            really()
-
-    screen.app.push_screen(PromptDialog("Export to Markdown", "File", default,
-                                        "enter: write    esc: cancel"), write)
-
-
 def chat_help_sections() -> list[tuple[str, list, str]]:
     """The chat's keys for the help screen (? / F1)."""
-    from .chat_dialogs import ModelPicker, SettingsDialog
-    from .history import HistoryScreen
-
     return [
         ("Chat", [*ChatInput.BINDINGS, *ChatScreen.BINDINGS],
          "enter sends; ctrl+j (or alt+enter, shift+enter) starts a new line - ctrl+enter "

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.binding import Binding
@@ -19,15 +20,18 @@ from ...core.config import ConfigError, ConfigReadOnly, Provider
 if TYPE_CHECKING:
     from textual.app import App
 
+    from ..app import CherryApp
+
 
 def commit(app: App, edit: Callable[[], object], what: str = "change") -> bool:
     """Apply one edit to ``app.config`` and save it at once. False (and a message) on failure."""
-    config = app.config  # type: ignore[attr-defined]
+    config = cast("CherryApp", app).config
     try:
         edit()
         config.save()
     except ConfigReadOnly:
-        where = f"line {config.error.line}" if getattr(config.error, "line", None) else "it"
+        line = getattr(config.error, "line", None)
+        where = f"line {line}" if line else "it"
         app.notify(f"The {what} is not saved: {config.path.name} did not load at start "
                    f"(fix {where}, then restart).",
                    title="Read-only config", severity="error", markup=False, timeout=10)
@@ -63,10 +67,12 @@ def fit(text: str | Text, width: int, style: str = "") -> Text:
     return t
 
 
-async def load_key_info(provider: Provider, config_path, timeout: float | None = None):
-    """``secrets.key_info`` off the UI thread (keyring calls block)."""
-    kwargs = {} if timeout is None else {"timeout": timeout}
-    return await asyncio.to_thread(secrets.key_info, provider, config_path, **kwargs)
+async def load_key_info(provider: Provider, config_path: Path,
+                        timeout: float | None = None) -> secrets.KeyInfo:
+    """``secrets.key_info`` off the UI thread (keyring calls block); ``timeout`` None: the
+    usual keyring timeout."""
+    wait = secrets.KEYRING_TIMEOUT if timeout is None else timeout
+    return await asyncio.to_thread(secrets.key_info, provider, config_path, timeout=wait)
 
 
 def binding_keys(app: App, binding: Binding) -> str:

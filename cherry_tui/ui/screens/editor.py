@@ -23,9 +23,11 @@ from textual.command import Hit, Hits, Provider as CommandProvider
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, Static
+from textual.worker import Worker
 
 from ...core import addresses, secrets
 from ...core.config import Provider
+from ..access import cherry_app
 from ..widgets.choice import Choice
 from ..widgets.preview import AddressPreview
 from ..widgets.keybar import KeyBar
@@ -87,12 +89,12 @@ class EditorScreen(Screen):
         self.keyring_detail = ""
         self._drafts: dict[str, str] = {}
         self._committed_key: tuple[str, str] = ("keyring", "")
-        self._check_worker = None
+        self._check_worker: Worker[None] | None = None
         self._key_touched = False
 
     @property
     def config(self):
-        return self.app.config  # type: ignore[attr-defined]
+        return cherry_app(self).config
 
     @property
     def provider(self) -> Provider:
@@ -160,7 +162,7 @@ class EditorScreen(Screen):
     def on_mount(self) -> None:
         p = self.provider
         src = self._initial_source(p)
-        self._drafts = {"keyring": "", "file": "", "env": p.key[4:] if src == "env" else
+        self._drafts = {"keyring": "", "file": "", "env": (p.key or "")[4:] if src == "env" else
                         suggested_var(p)}
         self._committed_key = (src, self._drafts[src])
         self._set_key_mode(src)
@@ -383,7 +385,8 @@ class EditorScreen(Screen):
                 lines.append(f"stored in the keyring ({self.keyring_detail}): {info.masked}   "
                              "ctrl+r reveals")
             else:
-                lines.append(f"keyring ({self.keyring_detail or '…'}): type the key, enter stores it")
+                lines.append(f"keyring ({self.keyring_detail or '…'}): type the key, "
+                             "enter stores it")
         elif mode == "env":
             var = self.query_one("#key", Input).value.strip() or suggested_var(p)
             prefix = "No keyring here; " if self.keyring_ok is False else ""
@@ -415,8 +418,9 @@ class EditorScreen(Screen):
                 self.notify(f"{value!r} is not a variable name (e.g. {suggested_var(p)})",
                             severity="error", markup=False)
                 return
-            if commit(self.app, lambda: self.config.set_provider_field(self.pid, "key",
-                                                                       f"env:{value}"), "key source"):
+            if commit(self.app,
+                      lambda: self.config.set_provider_field(self.pid, "key", f"env:{value}"),
+                      "key source"):
                 self.notify(f"Saved: the key is read from ${value}", markup=False, timeout=3)
                 self._after_key_saved()
             return
@@ -455,7 +459,8 @@ class EditorScreen(Screen):
                           "key source"):
                 return
         where = "the secrets file" if mode == "file" else "the keyring"
-        self.notify(f"Key stored in {where}: {', '.join(secrets.mask(k) for k in value.split(','))}",
+        masked = ", ".join(secrets.mask(k) for k in value.split(","))
+        self.notify(f"Key stored in {where}: {masked}",
                     markup=False, timeout=3)
         self._after_key_saved()
 
@@ -511,7 +516,7 @@ class EditorScreen(Screen):
                 check.update(Text(f"✗ no API key yet ({info.status}): type one above, enter "
                                   "saves it", overflow="fold"))
                 return
-            client = self.app.client  # type: ignore[attr-defined]
+            client = cherry_app(self).client
             result = await client.check(p, list(info.keys), self._check_model(p))
         except asyncio.CancelledError:
             check.update(Text("check cancelled"))
@@ -530,7 +535,7 @@ class EditorScreen(Screen):
 
     # ------------------------------------------------------------------ leaving
     def action_back(self) -> None:
-        if self.checking:
+        if self._check_worker is not None and self._check_worker.is_running:
             self._check_worker.cancel()
             self.query_one("#check", Static).update(Text("check cancelled"))
             return

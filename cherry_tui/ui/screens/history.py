@@ -18,9 +18,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ...core.history import Conversation
+from ...core.history import Conversation, History
 from ..widgets.chatlog import clean
-from .chat import export_conversation, get_history
+from .export import export_conversation
 
 
 def _when(ts: float) -> str:
@@ -52,8 +52,9 @@ class HistoryScreen(Screen[int | str | None]):
         Binding("slash", "search", "Search", id="history.search"),
     ]
 
-    def __init__(self, current: int | None = None):
+    def __init__(self, history: History, current: int | None = None):
         super().__init__()
+        self.history = history
         self.current = current
         self.shown: list[Conversation] = []
         self._query = ""
@@ -85,7 +86,7 @@ class HistoryScreen(Screen[int | str | None]):
         return True
 
     def _fill(self, keep: int | None = None) -> None:
-        db = get_history(self.app)
+        db = self.history
         self.shown = db.search(self._query) if self._query.strip() else db.list(500)
         options = self.options
         options.clear_options()
@@ -159,7 +160,7 @@ class HistoryScreen(Screen[int | str | None]):
 
         def done(title: str | None) -> None:
             if title:
-                get_history(self.app).rename(conv.id, title)
+                self.history.rename(conv.id, title)
                 self._fill(keep=conv.id)
 
         self.app.push_screen(PromptDialog("Rename conversation", "Title", conv.title), done)
@@ -173,7 +174,7 @@ class HistoryScreen(Screen[int | str | None]):
 
         def done(yes: bool | None) -> None:
             if yes:
-                get_history(self.app).delete(conv.id)
+                self.history.delete(conv.id)
                 self.notify(f"Deleted {conv.display_title!r}.", markup=False)
                 self._fill()
 
@@ -184,4 +185,4 @@ class HistoryScreen(Screen[int | str | None]):
     def action_export(self) -> None:
         conv = self._highlighted()
         if conv is not None:
-            export_conversation(self, conv.id)
+            export_conversation(self, self.history, conv.id)

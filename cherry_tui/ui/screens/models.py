@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import addresses
+from ..access import cherry_app
 from ..widgets.keybar import KeyBar
 from .common import commit, load_key_info
 
@@ -54,7 +55,7 @@ class ModelsScreen(Screen):
 
     @property
     def config(self):
-        return self.app.config  # type: ignore[attr-defined]
+        return cherry_app(self).config
 
     def compose(self) -> ComposeResult:
         p = self.config.provider(self.pid)
@@ -120,8 +121,9 @@ class ModelsScreen(Screen):
         option_list = self.query_one("#model-list", OptionList)
         for i in range(option_list.option_count):
             model = option_list.get_option_at_index(i).id
-            option_list.replace_option_prompt_at_index(
-                i, self._prompt(model, i == option_list.highlighted))
+            if model is not None:
+                option_list.replace_option_prompt_at_index(
+                    i, self._prompt(model, i == option_list.highlighted))
 
     def _current(self) -> str | None:
         option_list = self.query_one("#model-list", OptionList)
@@ -282,7 +284,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         self._cursor = 0
 
     def compose(self) -> ComposeResult:
-        p = self.app.config.provider(self.pid)  # type: ignore[attr-defined]
+        p = cherry_app(self).config.provider(self.pid)
         with Vertical():
             yield Static(Text(f"Models on the server · {p.name}", no_wrap=True,
                               overflow="ellipsis"), classes="title")
@@ -300,7 +302,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
 
     @work(exclusive=True, group="fetch")
     async def fetch(self) -> None:
-        p = self.app.config.provider(self.pid)  # type: ignore[attr-defined]
+        p = cherry_app(self).config.provider(self.pid)
         status = self.query_one("#fetch-status", Static)
         try:
             url = addresses.resolve(p.address, p.type).models
@@ -312,13 +314,13 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
                                overflow="fold"))
             return
         status.update(Text(f"GET {url} …", overflow="fold"))
-        info = await load_key_info(p, self.app.config.path)  # type: ignore[attr-defined]
+        info = await load_key_info(p, cherry_app(self).config.path)
         if p.needs_key and not info.present:
             status.update(Text(f"✗ no API key for {p.name} yet ({info.status}): esc, then set "
                                "it in the provider editor", overflow="fold"))
             return
         try:
-            ids = await self.app.client.list_models(p, list(info.keys))  # type: ignore[attr-defined]
+            ids = await cherry_app(self).client.list_models(p, list(info.keys))
         except Exception as exc:  # noqa: BLE001 - ProviderError and the unexpected: shown
             status.update(Text(f"✗ {exc}", overflow="fold"))
             return
@@ -354,7 +356,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         return text
 
     def _render_options(self) -> None:
-        have = set(self.app.config.provider(self.pid).models)  # type: ignore[attr-defined]
+        have = set(cherry_app(self).config.provider(self.pid).models)
         option_list = self.query_one("#fetch-list", OptionList)
         option_list.clear_options()
         option_list.add_options([Option(self._prompt(m, i == self._cursor, have), id=m)
@@ -370,7 +372,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         if not self.shown:
             return None
         model = self.shown[self._cursor]
-        have = set(self.app.config.provider(self.pid).models)  # type: ignore[attr-defined]
+        have = set(cherry_app(self).config.provider(self.pid).models)
         return None if model in have else model
 
     def action_move(self, step: int) -> None:

@@ -11,6 +11,7 @@ column and fills in as each provider's key source answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from ...core import secrets
 from ...core.config import Provider
+from ..access import cherry_app
 from ..widgets.keybar import KeyBar
 from .common import commit, fit, key_text
 
@@ -47,10 +49,12 @@ class ProviderList(OptionList):
             event.prevent_default()
             focused.post_message(events.Key(event.key, event.character))
             return
-        if event.is_printable and event.character and event.key not in self.app.active_bindings:
+        screen = self.screen
+        if event.is_printable and event.character and event.key not in self.app.active_bindings \
+                and isinstance(screen, ProvidersScreen):
             event.stop()
             event.prevent_default()
-            self.screen.start_filter(event.character)  # type: ignore[attr-defined]
+            screen.start_filter(event.character)
 
 
 class ProviderCommands(CommandProvider):
@@ -61,9 +65,9 @@ class ProviderCommands(CommandProvider):
         if not isinstance(screen, ProvidersScreen):
             return
         matcher = self.matcher(query)
-        commands: list[tuple[str, object, str]] = [
+        commands: list[tuple[str, Callable[[], object], str]] = [
             ("Add a custom provider", screen.action_add, "name, type and address"),
-            ("Help: keys", self.app.action_help, "every key on every screen"),  # type: ignore[attr-defined]
+            ("Help: keys", cherry_app(self).action_help, "every key on every screen"),
         ]
         for p in screen.config.providers():
             commands.append((f"Edit: {p.name}", partial(screen.open_editor, p.id),
@@ -83,7 +87,7 @@ class ProvidersScreen(Screen):
 
     BINDINGS = [
         Binding("enter", "edit", "Edit", id="providers.edit", priority=True),
-        Binding("space", "toggle", "On/off", id="providers.toggle"),
+        Binding("space", "toggle_provider", "On/off", id="providers.toggle"),
         Binding("a", "add", "Add", id="providers.add"),
         Binding("c", "clone", "Clone", id="providers.clone"),
         Binding("r", "rename", "Rename", id="providers.rename"),
@@ -104,7 +108,7 @@ class ProvidersScreen(Screen):
 
     @property
     def config(self):
-        return self.app.config  # type: ignore[attr-defined]
+        return cherry_app(self).config
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -284,12 +288,11 @@ class ProvidersScreen(Screen):
     @work(thread=True, exclusive=True, group="key-status")
     def load_key_status(self) -> None:
         """key_info for every provider, off the UI thread; the rows fill in as answers come."""
-        ok, detail = secrets.keyring_available()
-        timeout = None if ok else 0.5
+        ok, _detail = secrets.keyring_available()
+        timeout = secrets.KEYRING_TIMEOUT if ok else 0.5
         self.app.call_from_thread(self._set_keyring_note, None if ok else "no keyring")
         for p in self.config.providers():
-            kwargs = {} if timeout is None else {"timeout": timeout}
-            info = secrets.key_info(p, self.config.path, **kwargs)
+            info = secrets.key_info(p, self.config.path, timeout=timeout)
             self.app.call_from_thread(self._set_key_info, p.id, info)
 
     def _set_keyring_note(self, note: str | None) -> None:
@@ -365,7 +368,7 @@ class ProvidersScreen(Screen):
 
             self.app.push_screen(ModelsScreen(pid))
 
-    def action_toggle(self) -> None:
+    def action_toggle_provider(self) -> None:
         pid = self.current_id()
         if pid:
             self.toggle(pid)

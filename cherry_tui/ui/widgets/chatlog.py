@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 
 from markdown_it import MarkdownIt
 from rich.console import Console, ConsoleOptions
@@ -38,6 +39,7 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from ...core.client import neutralize_controls
 from ...core.history import ERROR, INTERRUPTED, STOPPED, STREAMING, Message
@@ -66,14 +68,14 @@ _BLOCKS = _parser(block_only=True)
 
 
 class _Heading(Heading):
-    LEVEL_ALIGN = {f"h{n}": "left" for n in range(1, 7)}  # noqa: RUF012
+    LEVEL_ALIGN = {f"h{n}": "left" for n in range(1, 7)}
 
 
 class ChatMarkdown(Markdown):
     """Rich Markdown with a shared parser, raw HTML shown as text, no hyperlinks and
     left-aligned headings."""
 
-    elements = {**Markdown.elements, "heading_open": _Heading}  # noqa: RUF012
+    elements = {**Markdown.elements, "heading_open": _Heading}
 
     def __init__(self, markup: str, code_theme: str = "monokai", style: str | Style = "none"):
         self.markup = markup
@@ -192,7 +194,7 @@ class MarkdownBlocks:
         for _ in range(starts[-1]):
             pos = find("\n", pos) + 1
             offsets.append(pos)
-        for a, b in zip(starts, starts[1:]):
+        for a, b in pairwise(starts):
             self.ready.append(self.tail[offsets[a]:offsets[b]])
         self.tail = self.tail[offsets[starts[-1]]:]
 
@@ -436,8 +438,8 @@ class AnswerEntry(Entry):
                 label += " " + last
             line = Text(clean(label), style=r.styles.get("chatlog--reasoning-head", ""),
                         no_wrap=True, overflow="ellipsis")
-            return r.lines(line)[:1] + [_BLANK]
-        return r.text(label, "chatlog--reasoning-head") + [_BLANK]
+            return [*r.lines(line)[:1], _BLANK]
+        return [*r.text(label, "chatlog--reasoning-head"), _BLANK]
 
     def _status_lines(self, r: Renderer) -> list[Strip]:
         msg = self.message
@@ -504,7 +506,7 @@ class ChatLog(ScrollView, can_focus=True):
     """
     # With the log focused (tab): act on the selected message. The "screen." actions are
     # the chat screen's.
-    BINDINGS = [  # noqa: RUF012
+    BINDINGS = [
         Binding("up,k", "select(-1)", "Prev", show=False, id="chatlog.up"),
         Binding("down,j", "select(1)", "Next", show=False, id="chatlog.down"),
         Binding("c", "screen.copy", "Copy", id="chatlog.copy"),
@@ -515,7 +517,7 @@ class ChatLog(ScrollView, can_focus=True):
         Binding("home", "edge(0)", show=False, id="chatlog.home"),
         Binding("end", "edge(1)", show=False, id="chatlog.end"),
     ]
-    COMPONENT_CLASSES = {  # noqa: RUF012
+    COMPONENT_CLASSES = {
         "chatlog--user", "chatlog--user-gutter", "chatlog--assistant", "chatlog--meta",
         "chatlog--reasoning", "chatlog--reasoning-head", "chatlog--error", "chatlog--stopped",
         "chatlog--gutter", "chatlog--selected",
@@ -529,7 +531,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._total = 0
         self._renderer: Renderer | None = None
         self._dirty: set[Entry] = set()
-        self._flush_timer = None
+        self._flush_timer: Timer | None = None
         self._next_flush = 0.0
         self._bg_scheduled = False
         self.follow = True  # keep the end in view while content arrives
@@ -631,7 +633,8 @@ class ChatLog(ScrollView, can_focus=True):
                 break
             for i in sorted(set(todo)):
                 self.entries[i].render(r)
-                changed = i if changed is None else min(changed, i)
+            low = min(todo)
+            changed = low if changed is None else min(changed, low)
             self._reflow(changed)
             if self.follow:
                 self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -763,11 +766,6 @@ class ChatLog(ScrollView, can_focus=True):
         self._schedule_background()
         self.refresh()
 
-    def add_message(self, message: Message, streaming: bool = False) -> Entry:
-        if message.role == "user":
-            return self.add(UserEntry(message))
-        return self.add(AnswerEntry(message, streaming=streaming))
-
     def remove_from(self, index: int) -> None:
         """Remove entry ``index`` and all after it."""
         del self.entries[index:]
@@ -898,12 +896,3 @@ class ChatLog(ScrollView, can_focus=True):
         else:
             self.follow = False
             self.scroll_home(animate=False, immediate=True)
-
-    def text_lines(self) -> list[str]:
-        """All rendered lines as plain text (tests)."""
-        out = []
-        for entry in self.entries:
-            if not entry.rendered or entry.dirty:
-                entry.render(self.renderer)
-            out += [entry.line(i).text.rstrip() for i in range(entry.height)]
-        return out

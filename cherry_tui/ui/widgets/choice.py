@@ -64,10 +64,10 @@ class Choice(Widget, can_focus=True):
             text.append(f"{mark} {label}", style=style)
         return text
 
-    def _on_focus(self) -> None:
+    def on_focus(self) -> None:
         self.refresh()
 
-    def _on_blur(self) -> None:
+    def on_blur(self) -> None:
         self.refresh()
 
     def watch_value(self, value: str) -> None:
