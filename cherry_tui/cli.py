@@ -243,13 +243,14 @@ def cmd_config(args) -> int:
     if args.config_command == "check":
         from .core.checks import check_config, check_secrets
         from .core.paths import user_themes_dir
+        from .core.text import inert_line
         from .core.themes import load_themes
 
         cfg = load_config(args, strict=True, warn_secrets=False)  # check_secrets says it
         themes = load_themes(user_themes_dir(cfg.path)).names()
         found = check_config(cfg, themes, _binding_ids()) + check_secrets(cfg.path)
         for problem in found:
-            print(problem)
+            print(inert_line(str(problem)))  # names and keys come from the file
         failed = [p for p in found if not p.note]
         if not failed:
             print(f"{path}: ok")
