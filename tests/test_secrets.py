@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import uuid
 
@@ -121,3 +122,72 @@ def test_real_keyring_store_read_delete(real_keyring, config_file):
         assert secrets.keyring_delete(pid) is True
     assert secrets.keyring_get(pid) is None
     assert secrets.keyring_delete(pid) is False
+
+
+# ---------------------------------------------------------------------------- hostile files
+BAD_SECRETS = {
+    "not UTF-8": (b'[keys]\ndeepseek = "sk-caf\xe9"\n', "is not UTF-8", "line 2"),
+    "not TOML": (b'[keys\ndeepseek = "sk-x"\n', "does not parse", "line 1"),
+    "a number": (b"[keys]\ndeepseek = 5\n", "keys.deepseek is a number, not a string", ""),
+    "a table": (b'[keys.deepseek]\nkey = "sk-x"\n', "keys.deepseek is a table", ""),
+    "outside [keys]": (b'deepseek = "sk-x"\n', "deepseek is outside the [keys] table", ""),
+    "keys not a table": (b'keys = "sk-x"\n', "keys must be a table", ""),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SECRETS, ids=list(BAD_SECRETS))
+def test_bad_secrets_file_is_one_clear_problem_and_never_written(config_file, case):
+    raw, words, line = BAD_SECRETS[case]
+    store = secrets.SecretsFile.beside(config_file)
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(raw)
+    cfg = Config.load(config_file)
+    cfg.set_provider_field("deepseek", "key", "file")
+    info = secrets.key_info(cfg.provider("deepseek"), config_file)
+    assert not info.keys and words in info.problem and str(store.path) in info.problem
+    assert line in info.problem and "\n" not in info.problem
+    assert store.problem() == info.problem
+    if case in ("a number", "a table"):  # what the message advises: store the key again
+        store.set("deepseek", "sk-new-0000000000")
+        assert store.problem() is None and store.get("deepseek") == "sk-new-0000000000"
+        return
+    with pytest.raises(secrets.SecretsError, match=words.split(",")[0].replace("[", r"\[")):
+        store.set("deepseek", "sk-new-0000000000")
+    assert store.path.read_bytes() == raw
+
+
+def test_secrets_readable_by_others_warns_with_the_chmod_and_is_still_used(config_file):
+    store = secrets.SecretsFile.beside(config_file)
+    store.set("oneapi", "sk-oneapi-3333333333")
+    assert store.permission_warning() is None
+    os.chmod(store.path, 0o644)
+    warning = store.permission_warning()
+    assert warning == (f"{store.path} can be read by other users (mode 0644); run: "
+                       f"chmod 600 {store.path}")
+    assert store.get("oneapi") == "sk-oneapi-3333333333"
+
+
+def test_check_key_text_names_the_position_never_the_key():
+    assert secrets.check_key_text("sk-abc123_-.XYZ") is None
+    msg = secrets.check_key_text("sk-abc\u200b123")
+    assert msg.startswith("character 7 of the key is an invisible character (U+200B ZERO WIDTH SPACE)")
+    assert "sk-abc" not in msg and "paste" in msg
+    assert "a space (U+0020" in secrets.check_key_text("sk a")
+    assert "a non-ASCII character (U+00E9" in secrets.check_key_text("sk-\u00e9")
+    assert "U+00A0 NO-BREAK SPACE" in secrets.check_key_text("sk-\u00a0x")
+    assert "U+0007" in secrets.check_key_text("sk-\x07")
+
+
+def test_a_bad_key_from_the_environment_is_reported_before_use(config_file, monkeypatch):
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-deepseek-1111\u200b111111")
+    cfg = Config.load(config_file)
+    info = secrets.key_info(cfg.provider("deepseek"), config_file)
+    assert info.keys and info.status == "env:DEEPSEEK_API_KEY (bad key)"
+    assert info.problem.startswith("the key from $DEEPSEEK_API_KEY: character 17 is an "
+                                   "invisible character (U+200B ZERO WIDTH SPACE)")
+
+
+def test_alternatives_read_well_after_instead():
+    sentence = f"Nothing was stored. Instead, {secrets.alternatives()}"
+    assert sentence.lower().count("instead") == 1
+    assert sentence.startswith("Nothing was stored. Instead, use an environment variable (")
