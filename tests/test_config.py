@@ -264,10 +264,10 @@ def test_split_model_ref_at_first_slash():
 
 # ------------------------------------------------------------------ hostile files
 DUPLICATES = {
-    "key twice in a provider table": ('[providers.gw]\naddress = "http://127.0.0.1:3000"\n'
-                                      'name = "A"\nname = "B"\n', 4),
-    "table twice": ('[providers.gw]\naddress = "http://127.0.0.1:3000"\n\n'
-                    '[providers.gw]\nname = "B"\n', 4),
+    "key twice in a provider table": (('[providers.gw]\naddress = "http://127.0.0.1:3000"\n'
+                                       'name = "A"\nname = "B"\n'), 4),
+    "table twice": (('[providers.gw]\naddress = "http://127.0.0.1:3000"\n\n'
+                     '[providers.gw]\nname = "B"\n'), 4),
     "key twice in an inline table": ('x = {a = 1, a = 2}\n', 1),
     "not UTF-8": ('theme = "caf\xe9"\n', 1),
     "unterminated string": ('theme = "cherry\n', 1),

@@ -17,8 +17,8 @@ import pytest
 BROKEN_CONFIGS = {
     "key twice in a provider table": (
         '[providers.gw]\naddress = "http://127.0.0.1:3000"\nname = "A"\nname = "B"\n', 4),
-    "table twice": ('[providers.gw]\naddress = "http://127.0.0.1:3000"\n\n'
-                    '[providers.gw]\nenabled = true\n', 4),
+    "table twice": (('[providers.gw]\naddress = "http://127.0.0.1:3000"\n\n'
+                     '[providers.gw]\nenabled = true\n'), 4),
     "not TOML": ("[providers.gw\nname = 1\n", 1),
     "not UTF-8": ('theme = "caf\xe9"\n', 1),
 }
@@ -28,7 +28,7 @@ def run(*args, stdin: str | None = None, env: dict | None = None, prefix: list |
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run([*(prefix or []), sys.executable, "-m", "cherry_tui", *args],
-                          input=stdin, capture_output=True, text=True, env=full_env, timeout=60)
+                          check=False, input=stdin, capture_output=True, text=True, env=full_env, timeout=60)
 
 
 def one_line(r) -> str:
@@ -152,8 +152,8 @@ address = "api.example.com"
         (2, "default_model names provider 'nope', which does not exist"),
         (3, "note: colour is not a setting this version uses"),
         (6, "[providers.deepseek] enabled must be true or false"),
-        (7, "note: [providers.deepseek] adress is not a provider field this version uses "
-            "(did you mean address?)"),
+        (7, ("note: [providers.deepseek] adress is not a provider field this version uses "
+             "(did you mean address?)")),
         (10, "[providers.gw] address: 'api.example.com' has no scheme"),
         (13, "[keymap] 'providers.ad' is not a key binding id (did you mean providers.add?)"),
         (14, '[keymap] chat.send must be keys in quotes'),
@@ -190,7 +190,7 @@ def _unshare() -> list[str] | None:
     if not exe:
         return None
     for prefix in ([exe, "-m"], [exe, "-rm"]):
-        ok = subprocess.run([*prefix, "true"], capture_output=True).returncode == 0
+        ok = subprocess.run([*prefix, "true"], capture_output=True, check=False).returncode == 0
         if ok:
             return prefix
     return None
@@ -211,7 +211,8 @@ def test_key_set_file_on_a_read_only_or_full_disk(config_file, mount, words):
               f"{{ head -c 1000000 /dev/zero > {folder}/fill; }} 2>/dev/null; "
               f"printf 'sk-one-7777777777' | \"$0\" -m cherry_tui key set oneapi --file; rc=$?; "
               f"ls -A {folder} >&2; exit $rc")
-    r = subprocess.run([*prefix, "sh", "-c", script, sys.executable], capture_output=True,
+    r = subprocess.run([*prefix, "sh", "-c", script, sys.executable], check=False,
+                       capture_output=True,
                        text=True, timeout=60, env=dict(os.environ))
     if r.returncode == 99:
         pytest.skip("cannot mount a tmpfs here")

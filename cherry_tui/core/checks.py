@@ -56,9 +56,9 @@ def find_line(text: str, table: tuple[str, ...], key: str | None = None) -> int 
             if key is None and current == table:
                 return n
             continue
-        if key is not None and (m := _KEY.match(line)):
-            if current + _dotted(m.group(1)) == (*table, key):
-                return n
+        m = _KEY.match(line) if key is not None else None
+        if m and current + _dotted(m.group(1)) == (*table, key):
+            return n
     return None
 
 
@@ -105,7 +105,7 @@ def check_config(cfg: Config, themes: Iterable[str], binding_ids: Iterable[str])
     for p in cfg.providers():
         for problem in p.problems:
             field = next((f for f in PROVIDER_FIELDS
-                          if problem.startswith(f) or problem.startswith(f"unknown {f}")), None)
+                          if problem.startswith((f, f"unknown {f}"))), None)
             line = find_line(text, ("providers", p.id), field) if field else None
             out.append(Problem(path, f"[providers.{p.id}] {problem}",
                                line or find_line(text, ("providers", p.id))))

@@ -2,9 +2,14 @@
 
 * tomlkit keeps the user's comments, key order and unknown keys across a save.
 * Saves are atomic (temp file in the same folder, fsync, rename); a new file gets mode 0600.
-* A file that does not parse is reported (path, line, column) and never written to.
-* If the file changed on disk since it was loaded (another instance, an editor), a save
-  re-reads it and replays this session's edits on top, so neither side is lost.
+  Temp files left by a killed writer are removed at the next load or save (core.files).
+* A file that does not parse (any tomlkit or tomllib error, a key or table written twice,
+  not UTF-8) is reported in one line (path, line, column, what to do) and never written to.
+* A save holds a lock on the folder, re-reads the file and, if it changed on disk (another
+  instance, an editor), replays this session's edits on top, so no update is lost.
+* If the file stops parsing while the app runs, a save raises ConfigError and keeps the
+  edits pending; :meth:`Config.reload` keeps the loaded state, so the app goes on working
+  and the first save after the user's fix writes everything.
 * A bad value in one provider is reported for that provider; the rest loads.
 
 Example::
@@ -38,6 +43,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from . import addresses, files
 from .catalog import catalog
+from .paths import secrets_path
 
 KEY_SOURCES_HELP = "keyring, env:VARIABLE or file"
 _ID_OK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
@@ -122,6 +128,7 @@ class Config:
         with files.locked(path, blocking=False) as have_lock:
             if have_lock:  # nobody is saving: what a killed writer left can go
                 files.clean_stale_temps(path)
+                files.clean_stale_temps(secrets_path(path))
         try:
             raw = path.read_bytes()
         except FileNotFoundError:

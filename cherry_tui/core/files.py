@@ -68,16 +68,16 @@ def parse_toml(raw: bytes) -> TOMLDocument:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise TomlProblem(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8", line) \
-            from None
+        raise TomlProblem(f"is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+                          raw[: exc.start].count(b"\n") + 1) from None
     strict = _tomllib_problem(text)
     try:
         doc = tomlkit.parse(text)
     except Exception as exc:  # noqa: BLE001 - tomlkit raises several unrelated types
         msg = str(exc).strip() or type(exc).__name__
         m = _TOMLKIT_AT.search(msg)
-        line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
+        line: int | None = int(m.group(1)) if m else None
+        col: int | None = int(m.group(2)) if m else None
         words = (msg[: m.start()] if m else msg).rstrip(".")
         if strict is None:
             raise TomlProblem(words, line, col) from None
@@ -172,7 +172,7 @@ def clean_stale_temps(path: Path) -> list[Path]:
     """
     target = target_of(path)
     prefix = _temp_prefix(target)
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(target.parent.iterdir())
     except OSError:
