@@ -146,11 +146,11 @@ def cmd_key(args) -> int:
         keys = secrets.split_keys(_read_secret(f"API key for {p.name} (input hidden): "))
         if not keys:
             raise UsageError("no key given: type or pipe the key (several: separate with commas)")
-        for n, key in enumerate(keys, 1):
-            if problem := secrets.check_key_text(key):
-                nth = f"key {n}: " if len(keys) > 1 else ""
-                raise UsageError(f"{nth}{problem}. Nothing was stored.")
         value = ",".join(keys)
+        try:
+            secrets.refuse_bad_text(value)
+        except secrets.BadKeyText as exc:
+            raise UsageError(f"{exc}. Nothing was stored.") from None
         if args.file:
             try:
                 secrets.SecretsFile.beside(cfg.path).set(p.id, value)

@@ -191,3 +191,12 @@ def test_alternatives_read_well_after_instead():
     sentence = f"Nothing was stored. Instead, {secrets.alternatives()}"
     assert sentence.lower().count("instead") == 1
     assert sentence.startswith("Nothing was stored. Instead, use an environment variable (")
+
+
+def test_storing_a_key_with_an_invisible_character_is_refused(config_file):
+    store = secrets.SecretsFile.beside(config_file)
+    with pytest.raises(secrets.BadKeyText, match="key 2: character 3 of the key is an invisible"):
+        store.set("oneapi", "sk-good-0000000000,sk\u200b-bad")
+    assert not store.path.exists()
+    with pytest.raises(secrets.BadKeyText, match=r"a space \(U\+00A0 NO-BREAK SPACE\)"):
+        secrets.keyring_set("oneapi", "sk-\u00a0x")  # refused before the keyring is asked

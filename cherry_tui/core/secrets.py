@@ -50,6 +50,10 @@ class KeyringUnavailable(SecretsError):
     pass
 
 
+class BadKeyText(SecretsError):
+    """A key that cannot be sent in a header (see :func:`check_key_text`); not stored."""
+
+
 def alternatives(provider: Provider | None = None) -> str:
     """What to do when the keyring cannot hold a key; reads well after "Instead, "."""
     var = (provider.env if provider and provider.env else None) or "MY_API_KEY"
@@ -73,9 +77,10 @@ def check_key_text(key: str) -> str | None:
             continue
         name = unicodedata.name(ch, "")
         what = f"U+{ord(ch):04X}" + (f" {name}" if name else "")
-        if ch == " ":
+        category = unicodedata.category(ch)
+        if category == "Zs":
             kind = "a space"
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Cn", "Co", "Cs"):
+        elif category in ("Cc", "Cf", "Zl", "Zp", "Cn", "Co", "Cs"):
             kind = "an invisible character"
         else:
             kind = "a non-ASCII character"
@@ -195,7 +200,16 @@ def keyring_get(provider_id: str, timeout: float = KEYRING_TIMEOUT) -> str | Non
     return _wrap(provider_id, lambda kr: kr.get_password(SERVICE, provider_id), timeout)
 
 
+def refuse_bad_text(secret: str) -> None:
+    """Raise :class:`BadKeyText` when one of the keys in ``secret`` cannot be sent."""
+    keys = split_keys(secret)
+    for n, key in enumerate(keys, 1):
+        if problem := check_key_text(key):
+            raise BadKeyText(f"key {n}: {problem}" if len(keys) > 1 else problem)
+
+
 def keyring_set(provider_id: str, secret: str, timeout: float = KEYRING_TIMEOUT) -> None:
+    refuse_bad_text(secret)
     _wrap(provider_id, lambda kr: kr.set_password(SERVICE, provider_id, secret), timeout)
 
 
@@ -308,6 +322,8 @@ class SecretsFile:
         return str(val)
 
     def set(self, provider_id: str, secret: str) -> None:
+        refuse_bad_text(secret)
+
         def edit(doc: tomlkit.TOMLDocument) -> bool:
             if "keys" not in doc:
                 doc.add(tomlkit.comment("Plain-text API keys, chosen by the user. "
