@@ -200,3 +200,34 @@ def test_storing_a_key_with_an_invisible_character_is_refused(config_file):
     assert not store.path.exists()
     with pytest.raises(secrets.BadKeyText, match=r"a space \(U\+00A0 NO-BREAK SPACE\)"):
         secrets.keyring_set("oneapi", "sk-\u00a0x")  # refused before the keyring is asked
+
+
+_SET_KEYS = """
+import sys
+from pathlib import Path
+from cherry_tui.core.secrets import SecretsFile
+store, tag = SecretsFile.beside(Path(sys.argv[1])), sys.argv[2]
+for i in range(20):
+    store.set(f"{tag}{i}", f"sk-{tag}-{i:010d}")
+"""
+
+
+def test_two_processes_storing_keys_lose_none_and_leave_no_temp_files(config_file):
+    import subprocess
+    import sys
+
+    store = secrets.SecretsFile.beside(config_file)
+    store.path.parent.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    leftover = store.path.parent / f".secrets.toml.{dead.pid}.k1l2m3.tmp"
+    leftover.write_text("[keys]\npartial = ")
+    procs = [subprocess.Popen([sys.executable, "-c", _SET_KEYS, str(config_file), tag])
+             for tag in ("a", "b")]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    missing = [f"{t}{i}" for t in "ab" for i in range(20)
+               if store.get(f"{t}{i}") != f"sk-{t}-{i:010d}"]
+    assert missing == []
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["secrets.toml"]
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
