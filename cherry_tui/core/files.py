@@ -73,7 +73,7 @@ def parse_toml(raw: bytes) -> TOMLDocument:
     strict = _tomllib_problem(text)
     try:
         doc = tomlkit.parse(text)
-    except Exception as exc:  # tomlkit raises several unrelated types, not only ParseError
+    except Exception as exc:  # noqa: BLE001 - tomlkit raises several unrelated types
         msg = str(exc).strip() or type(exc).__name__
         m = _TOMLKIT_AT.search(msg)
         line: int | None = int(m.group(1)) if m else None
