@@ -46,14 +46,18 @@ def cmd_url(args) -> int:
 def cmd_providers(args) -> int:
     from .core.secrets import key_info
 
-    cfg = load_config(args)
+    cfg = load_config(args, strict=True)
     rows: list[dict[str, Any]] = []
+    said: set[str] = set()
     for p in cfg.providers():
         try:
             chat = p.resolved().chat
         except Exception:  # noqa: BLE001 - shown as a problem below
             chat = None
         info = key_info(p, cfg.path)
+        if info.problem and (info.present or info.source == "file") and info.problem not in said:
+            said.add(info.problem)
+            err(f"{p.id}: {info.problem}")
         rows.append({
             "id": p.id, "name": p.name, "type": p.type, "enabled": p.enabled,
             "builtin": p.builtin, "address": p.address, "chat_url": chat,
@@ -75,32 +79,37 @@ def cmd_providers(args) -> int:
 
 
 def _read_secret(prompt: str) -> str:
-    if sys.stdin.isatty():
-        import getpass
+    try:
+        if sys.stdin.isatty():
+            import getpass
 
-        return getpass.getpass(prompt)
-    return sys.stdin.read()
+            return getpass.getpass(prompt)
+        return sys.stdin.read()
+    except UnicodeDecodeError:
+        raise UsageError("the key given on stdin is not UTF-8 text: paste the key as "
+                         "plain text") from None
 
 
 def cmd_key(args) -> int:
     from .core import secrets
 
-    cfg = load_config(args)
+    # A command that may change config.toml needs one that loaded (else exit 1, one line).
+    cfg = load_config(args, strict=args.key_command != "show")
     p = get_provider(cfg, args.provider)
-    needs_config = (args.key_command == "env"
-                    or (args.key_command == "set"
-                        and (args.file or p.key not in (None, "keyring"))))
-    if needs_config and cfg.read_only:
-        raise Failure(f"{cfg.error}\nNothing is saved until the file is fixed.")
     if args.key_command == "set":
-        from .core.secrets import split_keys
-
-        keys = split_keys(_read_secret(f"API key for {p.name} (input hidden): "))
+        keys = secrets.split_keys(_read_secret(f"API key for {p.name} (input hidden): "))
         if not keys:
             raise UsageError("no key given: type or pipe the key (several: separate with commas)")
         value = ",".join(keys)
+        try:
+            secrets.refuse_bad_text(value)
+        except secrets.BadKeyText as exc:
+            raise UsageError(f"{exc}. Nothing was stored.") from None
         if args.file:
-            secrets.SecretsFile.beside(cfg.path).set(p.id, value)
+            try:
+                secrets.SecretsFile.beside(cfg.path).set(p.id, value)
+            except secrets.SecretsError as exc:
+                raise Failure(f"{exc}. Nothing was stored.") from None
             where = f"the plain-text file {secrets.SecretsFile.beside(cfg.path).path} (mode 0600)"
             if p.key != "file":
                 cfg.set_provider_field(p.id, "key", "file")
@@ -126,8 +135,11 @@ def cmd_key(args) -> int:
         except secrets.KeyringUnavailable as exc:
             if p.key in (None, "keyring"):
                 raise Failure(str(exc)) from None
-        if secrets.SecretsFile.beside(cfg.path).delete(p.id):
-            removed.append("secrets file")
+        try:
+            if secrets.SecretsFile.beside(cfg.path).delete(p.id):
+                removed.append("secrets file")
+        except secrets.SecretsError as exc:
+            raise Failure(str(exc)) from None
         if p.key == "file":
             cfg.set_provider_field(p.id, "key", None)
             save_config(cfg)
@@ -149,8 +161,29 @@ def cmd_key(args) -> int:
         info = secrets.key_info(p, cfg.path)
         detail = f" ({info.problem})" if info.problem and not info.present else ""
         print(f"{p.id}: {info.status}{detail}" + (f" {info.masked}" if info.present else ""))
+        if info.problem and info.present:
+            err(f"{p.id}: {info.problem}")
+            return 1
         return 0 if info.present or info.source == "not needed" else 1
     raise UsageError("key: choose set, delete, env or show")
+
+
+def _binding_ids() -> set[str]:
+    """Every key binding id of the TUI (for [keymap]); imports the UI modules."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from . import ui
+
+    ids: set[str] = set()
+    for mod in pkgutil.walk_packages(ui.__path__, f"{ui.__name__}."):
+        module = importlib.import_module(mod.name)
+        for _name, cls in inspect.getmembers(module, inspect.isclass):
+            for binding in cls.__dict__.get("BINDINGS", ()):
+                if bid := getattr(binding, "id", None):
+                    ids.add(bid)
+    return ids
 
 
 def cmd_config(args) -> int:
@@ -161,16 +194,20 @@ def cmd_config(args) -> int:
         print(path)
         return 0
     if args.config_command == "check":
-        cfg = load_config(args)
-        if cfg.error:
-            return 1
-        bad = [p for p in cfg.providers() if p.problems]
-        for p in bad:
-            for problem in p.problems:
-                print(f"{path}: [providers.{p.id}] {problem}")
-        if not bad:
+        from .core.checks import check_config, check_secrets
+        from .core.paths import user_themes_dir
+        from .core.text import inert_line
+        from .core.themes import load_themes
+
+        cfg = load_config(args, strict=True, warn_secrets=False)  # check_secrets says it
+        themes = load_themes(user_themes_dir(cfg.path)).names()
+        found = check_config(cfg, themes, _binding_ids()) + check_secrets(cfg.path)
+        for problem in found:
+            print(inert_line(str(problem)))  # names and keys come from the file
+        failed = [p for p in found if not p.note]
+        if not failed:
             print(f"{path}: ok")
-        return 1 if bad else 0
+        return 1 if failed else 0
     raise UsageError("config: choose path or check")
 
 

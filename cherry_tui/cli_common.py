@@ -11,6 +11,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from .core.text import inert
+
 if TYPE_CHECKING:
     from .core.config import Config, Provider
 
@@ -24,18 +26,30 @@ class Failure(Exception):
 
 
 def err(msg: str) -> None:
-    """One line on stderr, prefixed with the program name."""
-    print(f"cherry-tui: {msg}", file=sys.stderr)
+    """One line on stderr, prefixed with the program name, through the outside-text gate
+    (messages carry server text, names and paths)."""
+    print(f"cherry-tui: {inert(msg)}", file=sys.stderr)
 
 
-def load_config(args: argparse.Namespace) -> Config:
-    """The config file from ``--config`` (else the default); says so when it does not parse."""
+def load_config(args: argparse.Namespace, strict: bool = False,
+                warn_secrets: bool = True) -> Config:
+    """The config file from ``--config`` (else the default), and a warning when
+    secrets.toml can be read by other users.
+
+    A config that does not load: with ``strict``, exit 1 with the one-line reason; else a
+    one-line warning and a read-only config on the defaults.
+    """
     from .core.config import Config
     from .core.paths import config_path
+    from .core.secrets import SecretsFile
 
     cfg = Config.load(config_path(getattr(args, "config", None)))
     if cfg.error:
-        err(f"config file does not parse: {cfg.error}")
+        if strict:
+            raise Failure(str(cfg.error))
+        err(f"{cfg.error}; running on the defaults, nothing is saved")
+    if warn_secrets and (warning := SecretsFile.beside(cfg.path).permission_warning()):
+        err(f"warning: {warning}")
     return cfg
 
 

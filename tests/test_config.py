@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
-from cherry_tui.core.config import Config, ConfigReadOnly, split_model_ref
+from cherry_tui.core.config import Config, ConfigError, ConfigReadOnly, split_model_ref
 
 HAND_WRITTEN = """\
 # My cherry-tui settings -- written by hand, please keep my notes!
@@ -257,3 +260,168 @@ def test_split_model_ref_at_first_slash():
         ("siliconflow", "deepseek-ai/DeepSeek-V3")
     with pytest.raises(ValueError, match="PROVIDER/MODEL"):
         split_model_ref("gpt-4o")
+
+
+# ------------------------------------------------------------------ hostile files
+DUPLICATES = {
+    "key twice in a provider table": (('[providers.gw]\naddress = "http://127.0.0.1:3000"\n'
+                                       'name = "A"\nname = "B"\n'), 4),
+    "table twice": (('[providers.gw]\naddress = "http://127.0.0.1:3000"\n\n'
+                     '[providers.gw]\nname = "B"\n'), 4),
+    "key twice in an inline table": ('x = {a = 1, a = 2}\n', 1),
+    "not UTF-8": ('theme = "caf\xe9"\n', 1),
+    "unterminated string": ('theme = "cherry\n', 1),
+}
+
+
+@pytest.mark.parametrize("case", DUPLICATES, ids=list(DUPLICATES))
+def test_every_toml_error_shape_is_a_config_error_with_a_line(config_file, case):
+    text, line = DUPLICATES[case]
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_bytes(text.encode("latin-1"))
+    cfg = Config.load(config_file)  # KeyAlreadyPresent escaped this before
+    assert cfg.read_only and cfg.error.line == line, cfg.error
+    assert str(config_file) in str(cfg.error) and "\n" not in str(cfg.error)
+    if "twice" in case:
+        assert "written twice: keep one of them" in str(cfg.error)
+    assert len(cfg.providers()) >= 21
+
+
+GOOD_WITH_CUSTOM = """\
+# mine
+[providers.home-oneapi]
+name = "Home OneAPI"
+address = "http://127.0.0.1:3000"
+enabled = true
+"""
+
+
+def test_file_broken_while_running_keeps_edits_until_it_is_fixed(config_file):
+    write(config_file, GOOD_WITH_CUSTOM)
+    cfg = Config.load(config_file)
+    broken = GOOD_WITH_CUSTOM + '\n[providers.home-oneapi]\nmodels = ["x"]\n'  # hand edit
+    write(config_file, broken)
+    cfg.set_enabled("home-oneapi", False)
+    with pytest.raises(ConfigError) as info:
+        cfg.save()
+    assert info.value.line == 7 and "kept" in str(info.value) and "\n" not in str(info.value)
+    assert config_file.read_text() == broken
+    cfg.reload()  # what the provider list does after a failed save: must not lose the provider
+    assert not cfg.read_only and cfg.provider("home-oneapi").enabled is False
+    cfg.set_enabled("home-oneapi", True)
+    cfg.set_enabled("home-oneapi", False)
+    with pytest.raises(ConfigError):
+        cfg.save()
+    assert config_file.read_text() == broken
+    # The user fixes the file (and adds a comment); the next save merges the pending edits.
+    write(config_file, GOOD_WITH_CUSTOM.replace("# mine", "# mine, fixed") +
+          'models = ["x"]\n')
+    cfg.save()
+    text = config_file.read_text()
+    assert "# mine, fixed" in text and 'models = ["x"]' in text
+    assert Config.load(config_file).provider("home-oneapi").enabled is False
+
+
+def test_wrong_shapes_refuse_edits_with_a_message_not_a_type_error(config_file):
+    write(config_file, 'providers = "none"\n')
+    cfg = Config.load(config_file)
+    with pytest.raises(ValueError, match="providers in the config file is a string"):
+        cfg.set_enabled("deepseek", True)
+    write(config_file, "[providers]\ndeepseek = 5\n")
+    cfg = Config.load(config_file)
+    with pytest.raises(ValueError, match=r"providers.deepseek .* is a number"):
+        cfg.set_enabled("deepseek", True)
+    assert not cfg.dirty
+
+
+def test_a_change_that_no_longer_fits_the_file_is_refused_and_kept(config_file):
+    write(config_file, GOOD_WITH_CUSTOM)
+    cfg = Config.load(config_file)
+    cfg.set_enabled("deepseek", True)
+    write(config_file, 'providers = "none"\n')
+    with pytest.raises(ConfigError, match="does not fit the file"):
+        cfg.save()
+    assert config_file.read_text() == 'providers = "none"\n' and cfg.dirty
+
+
+_WORKER = """
+import sys
+from pathlib import Path
+from cherry_tui.core.config import Config
+path, tag, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+for i in range(n):
+    cfg = Config.load(path)
+    cfg.set_value(f"{tag}{i}", i)
+    cfg.save()
+"""
+
+
+def test_two_processes_saving_at_once_lose_no_update(config_file):
+    write(config_file, HAND_WRITTEN)
+    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, str(config_file), tag, "30"])
+             for tag in ("a", "b")]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    cfg = Config.load(config_file)
+    missing = [f"{t}{i}" for t in "ab" for i in range(30) if cfg.get(f"{t}{i}") != i]
+    assert missing == []
+    assert "# My cherry-tui settings" in config_file.read_text()
+    assert sorted(p.name for p in config_file.parent.iterdir()) == ["config.toml"]
+
+
+def test_temp_files_of_a_killed_writer_are_cleaned_and_others_kept(config_file):
+    write(config_file, HAND_WRITTEN)
+    folder = config_file.parent
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    by_dead_pid = folder / f".config.toml.{dead.pid}.x1y2z3.tmp"
+    old_style = folder / ".config.toml.ab12cd34.tmp"
+    fresh_live = folder / f".config.toml.{os.getpid()}.q9w8e7.tmp"
+    other = folder / "notes.tmp"
+    for p in (by_dead_pid, old_style, fresh_live, other):
+        p.write_text("partial")
+    long_ago = time.time() - 3600
+    os.utime(old_style, (long_ago, long_ago))
+    Config.load(config_file)  # cleans at load when nobody is saving
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["config.toml", fresh_live.name, other.name])
+    os.utime(fresh_live, (long_ago, long_ago))
+    cfg = Config.load(config_file)
+    cfg.set_enabled("openai", True)
+    cfg.save()
+    assert sorted(p.name for p in folder.iterdir()) == ["config.toml", "notes.tmp"]
+
+
+def test_kill_during_save_leaves_nothing_behind_after_next_load(config_file):
+    """A writer killed with SIGKILL between its temp file and the rename."""
+    write(config_file, HAND_WRITTEN)
+    code = ("import os, sys, time\nfrom pathlib import Path\nfrom cherry_tui.core import files\n"
+            "real = os.replace\n"
+            "def stuck(*a):\n    print('written', flush=True)\n    time.sleep(60)\n"
+            "os.replace = stuck\n"
+            "files.atomic_write(Path(sys.argv[1]), b'x = 1')\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(config_file)],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "written"
+    assert any(p.name.endswith(".tmp") for p in config_file.parent.iterdir())
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    Config.load(config_file)
+    assert sorted(p.name for p in config_file.parent.iterdir()) == ["config.toml"]
+    assert config_file.read_text() == HAND_WRITTEN
+
+
+def test_a_failed_write_removes_its_temp_file(config_file, monkeypatch):
+    write(config_file, HAND_WRITTEN)
+    cfg = Config.load(config_file)
+    cfg.set_enabled("openai", True)
+
+    def full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError):
+        cfg.save()
+    assert sorted(p.name for p in config_file.parent.iterdir()) == ["config.toml"]
+    assert config_file.read_text() == HAND_WRITTEN

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import uuid
 
@@ -122,3 +123,112 @@ def test_real_keyring_store_read_delete(real_keyring, config_file):
         assert secrets.keyring_delete(pid) is True
     assert secrets.keyring_get(pid) is None
     assert secrets.keyring_delete(pid) is False
+
+
+# ---------------------------------------------------------------------------- hostile files
+BAD_SECRETS = {
+    "not UTF-8": (b'[keys]\ndeepseek = "sk-caf\xe9"\n', "is not UTF-8", "line 2"),
+    "not TOML": (b'[keys\ndeepseek = "sk-x"\n', "does not parse", "line 1"),
+    "a number": (b"[keys]\ndeepseek = 5\n", "keys.deepseek is a number, not a string", ""),
+    "a table": (b'[keys.deepseek]\nkey = "sk-x"\n', "keys.deepseek is a table", ""),
+    "outside [keys]": (b'deepseek = "sk-x"\n', "deepseek is outside the [keys] table", ""),
+    "keys not a table": (b'keys = "sk-x"\n', "keys must be a table", ""),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SECRETS, ids=list(BAD_SECRETS))
+def test_bad_secrets_file_is_one_clear_problem_and_never_written(config_file, case):
+    raw, words, line = BAD_SECRETS[case]
+    store = secrets.SecretsFile.beside(config_file)
+    store.path.parent.mkdir(parents=True)
+    store.path.write_bytes(raw)
+    cfg = Config.load(config_file)
+    cfg.set_provider_field("deepseek", "key", "file")
+    info = secrets.key_info(cfg.provider("deepseek"), config_file)
+    assert not info.keys and words in info.problem and str(store.path) in info.problem
+    assert line in info.problem and "\n" not in info.problem
+    assert store.problem() == info.problem
+    if case in ("a number", "a table"):  # what the message advises: store the key again
+        store.set("deepseek", "sk-new-0000000000")
+        assert store.problem() is None and store.get("deepseek") == "sk-new-0000000000"
+        return
+    with pytest.raises(secrets.SecretsError, match=words.split(",")[0].replace("[", r"\[")):
+        store.set("deepseek", "sk-new-0000000000")
+    assert store.path.read_bytes() == raw
+
+
+def test_secrets_readable_by_others_warns_with_the_chmod_and_is_still_used(config_file):
+    store = secrets.SecretsFile.beside(config_file)
+    store.set("oneapi", "sk-oneapi-3333333333")
+    assert store.permission_warning() is None
+    os.chmod(store.path, 0o644)
+    warning = store.permission_warning()
+    assert warning == (f"{store.path} can be read by other users (mode 0644); run: "
+                       f"chmod 600 {store.path}")
+    assert store.get("oneapi") == "sk-oneapi-3333333333"
+
+
+def test_check_key_text_names_the_position_never_the_key():
+    assert secrets.check_key_text("sk-abc123_-.XYZ") is None
+    msg = secrets.check_key_text("sk-abc\u200b123")
+    assert msg.startswith("character 7 of the key is an invisible character (U+200B ZERO WIDTH SPACE)")
+    assert "sk-abc" not in msg and "paste" in msg
+    assert "a space (U+0020" in secrets.check_key_text("sk a")
+    assert "a non-ASCII character (U+00E9" in secrets.check_key_text("sk-\u00e9")
+    assert "U+00A0 NO-BREAK SPACE" in secrets.check_key_text("sk-\u00a0x")
+    assert "U+0007" in secrets.check_key_text("sk-\x07")
+
+
+def test_a_bad_key_from_the_environment_is_reported_before_use(config_file, monkeypatch):
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-deepseek-1111\u200b111111")
+    cfg = Config.load(config_file)
+    info = secrets.key_info(cfg.provider("deepseek"), config_file)
+    assert info.keys and info.status == "env:DEEPSEEK_API_KEY (bad key)"
+    assert info.problem.startswith("the key from $DEEPSEEK_API_KEY: character 17 is an "
+                                   "invisible character (U+200B ZERO WIDTH SPACE)")
+
+
+def test_alternatives_read_well_after_instead():
+    sentence = f"Nothing was stored. Instead, {secrets.alternatives()}"
+    assert sentence.lower().count("instead") == 1
+    assert sentence.startswith("Nothing was stored. Instead, use an environment variable (")
+
+
+def test_storing_a_key_with_an_invisible_character_is_refused(config_file):
+    store = secrets.SecretsFile.beside(config_file)
+    with pytest.raises(secrets.BadKeyText, match="key 2: character 3 of the key is an invisible"):
+        store.set("oneapi", "sk-good-0000000000,sk\u200b-bad")
+    assert not store.path.exists()
+    with pytest.raises(secrets.BadKeyText, match=r"a space \(U\+00A0 NO-BREAK SPACE\)"):
+        secrets.keyring_set("oneapi", "sk-\u00a0x")  # refused before the keyring is asked
+
+
+_SET_KEYS = """
+import sys
+from pathlib import Path
+from cherry_tui.core.secrets import SecretsFile
+store, tag = SecretsFile.beside(Path(sys.argv[1])), sys.argv[2]
+for i in range(20):
+    store.set(f"{tag}{i}", f"sk-{tag}-{i:010d}")
+"""
+
+
+def test_two_processes_storing_keys_lose_none_and_leave_no_temp_files(config_file):
+    import subprocess
+    import sys
+
+    store = secrets.SecretsFile.beside(config_file)
+    store.path.parent.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    leftover = store.path.parent / f".secrets.toml.{dead.pid}.k1l2m3.tmp"
+    leftover.write_text("[keys]\npartial = ")
+    procs = [subprocess.Popen([sys.executable, "-c", _SET_KEYS, str(config_file), tag])
+             for tag in ("a", "b")]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    missing = [f"{t}{i}" for t in "ab" for i in range(20)
+               if store.get(f"{t}{i}") != f"sk-{t}-{i:010d}"]
+    assert missing == []
+    assert sorted(p.name for p in store.path.parent.iterdir()) == ["secrets.toml"]
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600

@@ -2,9 +2,14 @@
 
 * tomlkit keeps the user's comments, key order and unknown keys across a save.
 * Saves are atomic (temp file in the same folder, fsync, rename); a new file gets mode 0600.
-* A file that does not parse is reported (path, line, column) and never written to.
-* If the file changed on disk since it was loaded (another instance, an editor), a save
-  re-reads it and replays this session's edits on top, so neither side is lost.
+  Temp files left by a killed writer are removed at the next load or save (core.files).
+* A file that does not parse (any tomlkit or tomllib error, a key or table written twice,
+  not UTF-8) is reported in one line (path, line, column, what to do) and never written to.
+* A save holds a lock on the folder, re-reads the file and, if it changed on disk (another
+  instance, an editor), replays this session's edits on top, so no update is lost.
+* If the file stops parsing while the app runs, a save raises ConfigError and keeps the
+  edits pending; :meth:`Config.reload` keeps the loaded state, so the app goes on working
+  and the first save after the user's fix writes everything.
 * A bad value in one provider is reported for that provider; the rest loads.
 
 Example::
@@ -27,33 +32,33 @@ Example::
 
 from __future__ import annotations
 
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import ParseError
 from tomlkit.toml_document import TOMLDocument
 
-from . import addresses
+from . import addresses, files
 from .catalog import catalog
+from .paths import secrets_path
 
 KEY_SOURCES_HELP = "keyring, env:VARIABLE or file"
+LOAD_HINT = "fix it, or move it away to start afresh"
+SAVE_HINT = ("it was changed on disk: fix it, and this change is saved with the next one "
+             "(it is kept until then)")
 
 
 class ConfigError(Exception):
-    """The config file cannot be read. It is left untouched."""
+    """The config file cannot be read, or cannot be written now. It is left untouched."""
 
     def __init__(self, path: Path, message: str, line: int | None = None, col: int | None = None):
         self.path, self.line, self.col, self.reason = path, line, col, message
         where = f"{path}"
         if line is not None:
-            where += f", line {line}, column {col}"
+            where += f", line {line}" + (f", column {col}" if col is not None else "")
         super().__init__(f"{where}: {message}")
 
 
@@ -100,43 +105,8 @@ def slugify(name: str) -> str:
     return slug or "provider"
 
 
-def _line_col(exc: ParseError) -> tuple[int | None, int | None]:
-    return getattr(exc, "line", None), getattr(exc, "col", None)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    target = path.resolve() if path.is_symlink() else path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o600
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        dfd = os.open(target.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
-
-
 def atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write(path, text.encode("utf-8"))
+    files.atomic_write(path, text.encode("utf-8"))
 
 
 class Config:
@@ -154,32 +124,36 @@ class Config:
     @classmethod
     def load(cls, path: Path) -> Config:
         """Load ``path``. A file that does not parse gives a read-only config with ``error``."""
+        with files.locked(path, blocking=False) as have_lock:
+            if have_lock:  # nobody is saving: what a killed writer left can go
+                files.clean_stale_temps(path)
+                files.clean_stale_temps(secrets_path(path))
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
             return cls(path, tomlkit.document(), None)
         except OSError as exc:
             return cls(path, tomlkit.document(), None,
-                       ConfigError(path, f"cannot be read: {exc.strerror}"))
+                       ConfigError(path, f"cannot be read: {exc.strerror}; check the path and "
+                                   "its permissions"))
         try:
-            doc = cls._parse(path, raw)
+            doc = cls._parse(path, raw, LOAD_HINT)
         except ConfigError as exc:
             return cls(path, tomlkit.document(), raw, exc)
         return cls(path, doc, raw)
 
     @staticmethod
-    def _parse(path: Path, raw: bytes) -> TOMLDocument:
+    def _parse(path: Path, raw: bytes, hint: str) -> TOMLDocument:
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ConfigError(path, f"is not UTF-8 text (byte {exc.start})") from None
-        try:
-            return tomlkit.parse(text)
-        except ParseError as exc:
-            line, col = _line_col(exc)
-            msg = str(exc).split(" at line ")[0]
-            raise ConfigError(path, f"{msg} (fix the file, or move it away to start afresh)",
-                              line, col) from None
+            return files.parse_toml(raw)
+        except files.TomlProblem as exc:
+            raise ConfigError(path, f"does not parse: {exc.reason}; {hint}", exc.line,
+                              exc.col) from None
+
+    @property
+    def raw_text(self) -> str:
+        """The file's text as last read or written ("" when there is none)."""
+        return (self._raw or b"").decode("utf-8", "replace")
 
     @property
     def read_only(self) -> bool:
@@ -243,7 +217,7 @@ class Config:
                 if isinstance(val, str):
                     values[key] = str(val)
                 else:
-                    problems.append(f"{key} must be a string, not {type(val).__name__}")
+                    problems.append(f"{key} must be a string in quotes, not {files.kind(val)}")
 
         text("name")
         text("type")
@@ -297,10 +271,13 @@ class Config:
         return val if isinstance(val, dict) else {}
 
     # ------------------------------------------------------------------ editing
+    def _read_only_error(self) -> ConfigReadOnly:
+        return ConfigReadOnly(f"{self.error}. Nothing is saved until the file is fixed.")
+
     def _edit(self, op: Callable[[TOMLDocument], None]) -> None:
         if self.read_only:
-            raise ConfigReadOnly(f"{self.error}\nNothing is saved until the file is fixed.")
-        op(self.doc)
+            raise self._read_only_error()
+        op(self.doc)  # raises before changing anything when the file's shape is wrong
         self._ops.append(op)
 
     @staticmethod
@@ -311,11 +288,19 @@ class Config:
                 return None
             providers = tomlkit.table(is_super_table=True)
             doc["providers"] = providers
+        if not isinstance(providers, dict):
+            raise ValueError(f"providers in the config file is {files.kind(providers)}, "
+                             "not a table: fix it ([providers.ID] sections) before changing "
+                             "providers")
         if pid not in providers:
             if not create:
                 return None
             providers[pid] = tomlkit.table()
-        return providers[pid]
+        table = providers[pid]
+        if not isinstance(table, dict):
+            raise ValueError(f"providers.{pid} in the config file is {files.kind(table)}, "
+                             f"not a table: fix it ([providers.{pid}]) before changing it")
+        return table
 
     def set_value(self, key: str, value: Any) -> None:
         """Set (or with None remove) a top-level value such as theme or default_model."""
@@ -435,27 +420,49 @@ class Config:
         return bool(self._ops)
 
     def save(self) -> None:
-        """Write the file atomically. Edits made on disk meanwhile are kept."""
+        """Write the file atomically. Edits made on disk meanwhile are kept.
+
+        Under an exclusive lock (see :func:`files.locked`) the file is re-read; if it
+        changed, this session's edits are replayed on what is there now. If it no longer
+        parses, :class:`ConfigError` is raised, nothing is written and the edits stay
+        pending: the next save after the user fixes the file writes them.
+        """
         if self.read_only:
-            raise ConfigReadOnly(f"{self.error}\nNothing is saved until the file is fixed.")
+            raise self._read_only_error()
         if not self._ops:
             return
-        try:
-            disk: bytes | None = self.path.read_bytes()
-        except FileNotFoundError:
-            disk = None
-        if disk != self._raw:
-            fresh = self._parse(self.path, disk) if disk is not None else tomlkit.document()
-            for op in self._ops:
-                op(fresh)
-            self.doc = fresh
-        data = tomlkit.dumps(self.doc).encode("utf-8")
-        _atomic_write(self.path, data)
-        self._raw = data
+        with files.locked(self.path):
+            files.clean_stale_temps(self.path)
+            try:
+                disk: bytes | None = self.path.read_bytes()
+            except FileNotFoundError:
+                disk = None
+            doc = self.doc
+            if disk != self._raw:
+                doc = self._parse(self.path, disk, SAVE_HINT) if disk is not None \
+                    else tomlkit.document()
+                try:
+                    for op in self._ops:
+                        op(doc)
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise ConfigError(self.path, f"this change does not fit the file as it is "
+                                      f"now ({exc}); fix the file, then make the change "
+                                      "again") from None
+            data = tomlkit.dumps(doc).encode("utf-8")
+            files.atomic_write(self.path, data)
+        self.doc, self._raw = doc, data
         self._ops.clear()
 
     def reload(self) -> None:
+        """Re-read the file, dropping unsaved edits.
+
+        If the file stopped parsing while the app runs (a hand edit), nothing changes here:
+        the providers stay as they were and pending edits wait for the fix. Only a config
+        that never loaded takes the new state (it has nothing to keep).
+        """
         fresh = Config.load(self.path)
+        if fresh.error and not self.read_only:
+            return
         self.doc, self._raw, self.error, self._ops = fresh.doc, fresh._raw, fresh.error, []
 
 

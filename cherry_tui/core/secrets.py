@@ -20,16 +20,20 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import stat
 import threading
+import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import tomlkit
 
-from .config import Provider, atomic_write_text
+from . import files
+from .config import Provider
 from .paths import secrets_path
 
 if TYPE_CHECKING:  # keyring itself is imported on first use (start-up time)
@@ -50,14 +54,43 @@ class KeyringUnavailable(SecretsError):
     pass
 
 
+class BadKeyText(SecretsError):
+    """A key that cannot be sent in a header (see :func:`check_key_text`); not stored."""
+
+
 def alternatives(provider: Provider | None = None) -> str:
+    """What to do when the keyring cannot hold a key; reads well after "Instead, "."""
     var = (provider.env if provider and provider.env else None) or "MY_API_KEY"
     pid = provider.id if provider else "PROVIDER"
     return (
-        f"use an environment variable instead (set key = \"env:{var}\" for the provider, "
+        f"use an environment variable (set key = \"env:{var}\" for the provider, "
         f"or run: cherry-tui key env {pid} {var}), or store it in the plain-text secrets "
         f"file, mode 0600 (cherry-tui key set {pid} --file)"
     )
+
+
+def check_key_text(key: str) -> str | None:
+    """Why ``key`` cannot be sent in an HTTP header, or None when it can.
+
+    An API key is printable ASCII without spaces. A zero-width space or a non-breaking
+    space pasted with it would otherwise fail deep in the HTTP library (UnicodeEncodeError)
+    or be sent as a wrong key. The message names the position, never the key itself.
+    """
+    for pos, ch in enumerate(key, 1):
+        if "!" <= ch <= "~":
+            continue
+        name = unicodedata.name(ch, "")
+        what = f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+        category = unicodedata.category(ch)
+        if category == "Zs":
+            kind = "a space"
+        elif category in ("Cc", "Cf", "Zl", "Zp", "Cn", "Co", "Cs"):
+            kind = "an invisible character"
+        else:
+            kind = "a non-ASCII character"
+        return (f"character {pos} of the key is {kind} ({what}), which an API key cannot "
+                "contain (often copied along with it): paste or type the key again without it")
+    return None
 
 
 def split_keys(text: str) -> list[str]:
@@ -172,7 +205,16 @@ def keyring_get(provider_id: str, timeout: float = KEYRING_TIMEOUT) -> str | Non
     return _wrap(provider_id, lambda kr: kr.get_password(SERVICE, provider_id), timeout)
 
 
+def refuse_bad_text(secret: str) -> None:
+    """Raise :class:`BadKeyText` when one of the keys in ``secret`` cannot be sent."""
+    keys = split_keys(secret)
+    for n, key in enumerate(keys, 1):
+        if problem := check_key_text(key):
+            raise BadKeyText(f"key {n}: {problem}" if len(keys) > 1 else problem)
+
+
 def keyring_set(provider_id: str, secret: str, timeout: float = KEYRING_TIMEOUT) -> None:
+    refuse_bad_text(secret)
     _wrap(provider_id, lambda kr: kr.set_password(SERVICE, provider_id, secret), timeout)
 
 
@@ -201,7 +243,17 @@ def keyring_available(timeout: float = KEYRING_TIMEOUT) -> tuple[bool, str]:
 
 # ---------------------------------------------------------------------------- file
 class SecretsFile:
-    """The plain-text secrets file, used only for providers whose key = "file"."""
+    """The plain-text secrets file, used only for providers whose key = "file".
+
+    Its shape is one table of strings (several keys in one string: comma separated)::
+
+        [keys]
+        oneapi = "sk-..."
+
+    A file that cannot be read, is not UTF-8 TOML or has another shape gives a
+    :class:`SecretsError` naming the file, the line or key, and what to do; it is never
+    written over. Writes hold the folder lock and are atomic, like config.toml's.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -212,39 +264,104 @@ class SecretsFile:
 
     def _load(self) -> tomlkit.TOMLDocument:
         try:
-            text = self.path.read_text("utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return tomlkit.document()
+        except OSError as exc:
+            raise SecretsError(f"{self.path} cannot be read: {exc.strerror}; check its "
+                               "permissions (chmod 600) or remove it") from None
         try:
-            return tomlkit.parse(text)
-        except Exception as exc:  # noqa: BLE001
-            line = getattr(exc, "line", "?")
-            raise SecretsError(f"{self.path} does not parse (line {line}): fix or remove it") \
-                from None
+            doc = files.parse_toml(raw)
+        except files.TomlProblem as exc:
+            where = f", line {exc.line}" if exc.line else ""
+            raise SecretsError(f"{self.path}{where} does not parse: {exc.reason}; fix it, or "
+                               "remove it and store the keys again (cherry-tui key set ID "
+                               "--file)") from None
+        self._check_shape(doc)
+        return doc
+
+    def _check_shape(self, doc: tomlkit.TOMLDocument) -> None:
+        for name, value in doc.items():
+            if name != "keys":
+                raise SecretsError(f"{self.path}: {name} is outside the [keys] table: put the "
+                                   "line under [keys] (e.g. [keys] then deepseek = \"sk-...\")")
+            if not isinstance(value, dict):
+                raise SecretsError(f"{self.path}: keys must be a table ([keys] on its own line, "
+                                   "then one ID = \"KEY\" line per provider)")
+
+    def _keys(self, doc: tomlkit.TOMLDocument) -> Any:
+        return doc.get("keys", {})
+
+    def problem(self) -> str | None:
+        """Why the file cannot be used (read, parse or shape), or None."""
+        try:
+            doc = self._load()
+        except SecretsError as exc:
+            return str(exc)
+        for pid, value in self._keys(doc).items():
+            if not isinstance(value, str):
+                return self._bad_value(pid, value)
+        return None
+
+    def _bad_value(self, pid: str, value: object) -> str:
+        return (f"{self.path}: keys.{pid} is {files.kind(value)}, not a string: write it as "
+                f"{pid} = \"KEY\" under [keys], or run cherry-tui key set {pid} --file")
+
+    def permission_warning(self) -> str | None:
+        """A warning when other users may read the file (it is still used)."""
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+        except OSError:
+            return None
+        if not mode & 0o077:
+            return None
+        return (f"{self.path} can be read by other users (mode {mode:04o}); run: "
+                f"chmod 600 {shlex.quote(str(self.path))}")
 
     def get(self, provider_id: str) -> str | None:
-        keys = self._load().get("keys", {})
-        val = keys.get(provider_id)
-        return str(val) if isinstance(val, str) else None
+        val = self._keys(self._load()).get(provider_id)
+        if val is None:
+            return None
+        if not isinstance(val, str):
+            raise SecretsError(self._bad_value(provider_id, val))
+        return str(val)
 
     def set(self, provider_id: str, secret: str) -> None:
-        doc = self._load()
-        if "keys" not in doc:
-            doc.add(tomlkit.comment(
-                "Plain-text API keys, chosen by the user. Keep this file 0600."))
-            doc["keys"] = tomlkit.table()
-        doc["keys"][provider_id] = secret
-        atomic_write_text(self.path, tomlkit.dumps(doc))
-        os.chmod(self.path, 0o600)
+        refuse_bad_text(secret)
+
+        def edit(doc: tomlkit.TOMLDocument) -> bool:
+            if "keys" not in doc:
+                doc.add(tomlkit.comment("Plain-text API keys, chosen by the user. "
+                                        "Keep this file 0600."))
+                doc["keys"] = tomlkit.table()
+            doc["keys"][provider_id] = secret
+            return True
+
+        self._update(edit)
 
     def delete(self, provider_id: str) -> bool:
-        doc = self._load()
-        keys = doc.get("keys")
-        if not keys or provider_id not in keys:
-            return False
-        del keys[provider_id]
-        atomic_write_text(self.path, tomlkit.dumps(doc))
-        os.chmod(self.path, 0o600)
+        def edit(doc: tomlkit.TOMLDocument) -> bool:
+            keys = doc.get("keys")
+            if not keys or provider_id not in keys:
+                return False
+            del keys[provider_id]
+            return True
+
+        return self._update(edit)
+
+    def _update(self, edit: Callable[[tomlkit.TOMLDocument], bool]) -> bool:
+        """Re-read, edit and write under the folder lock; a file that does not load is
+        never written over. False when ``edit`` changed nothing."""
+        try:
+            with files.locked(self.path):
+                files.clean_stale_temps(self.path)
+                doc = self._load()
+                if not edit(doc):
+                    return False
+                files.atomic_write(self.path, tomlkit.dumps(doc).encode("utf-8"), mode=0o600)
+                os.chmod(files.target_of(self.path), 0o600)
+        except OSError as exc:
+            raise SecretsError(files.write_problem(self.path, exc)) from None
         return True
 
 
@@ -264,6 +381,8 @@ class KeyInfo:
     @property
     def status(self) -> str:
         """Short status for lists: keyring / env:VAR / file / missing (with a reason)."""
+        if self.present and self.problem:
+            return f"{self.source} (bad key)"
         if self.present or self.source == "not needed":
             return self.source
         if self.source.startswith("env:"):
@@ -279,10 +398,24 @@ class KeyInfo:
 
 def key_info(provider: Provider, config_path: Path, env: Mapping[str, str] | None = None,
              timeout: float = KEYRING_TIMEOUT) -> KeyInfo:
-    """Find a provider's keys from its chosen source.
+    """Find a provider's keys from its chosen source (keyring calls may block: not on a UI thread).
 
-    Keyring calls may block: not on a UI thread."""
-    env = os.environ if env is None else env
+    A key that cannot be sent (see :func:`check_key_text`) is returned with ``problem``
+    set, so callers can say so before a request fails on it.
+    """
+    info = _find_keys(provider, config_path, os.environ if env is None else env, timeout)
+    for n, key in enumerate(info.keys, 1):
+        problem = check_key_text(key)
+        if problem:
+            where = {"file": "the secrets file", "keyring": "the keyring"}.get(
+                info.source, f"${info.source[4:]}" if info.source.startswith("env:") else "")
+            nth = f"key {n} from {where}" if len(info.keys) > 1 else f"the key from {where}"
+            return replace(info, problem=f"{nth}: {problem.replace('of the key ', '', 1)}")
+    return info
+
+
+def _find_keys(provider: Provider, config_path: Path, env: Mapping[str, str],
+               timeout: float) -> KeyInfo:
     source = provider.key
     if source and source.startswith("env:"):
         return KeyInfo(source, tuple(split_keys(env.get(source[4:], ""))))

@@ -16,6 +16,8 @@ from textual.binding import Binding
 
 from ..core.config import Config
 from ..core.paths import config_path
+from ..core.secrets import SecretsFile
+from ..core.text import inert
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
 
 if TYPE_CHECKING:
@@ -58,8 +60,15 @@ class CherryApp(App[None]):
         self.apply_keymap()
         self.push_screen(ProvidersScreen())
         if self.config.error:
-            self.notify(f"{self.config.error}\nRunning without saving until it is fixed.",
+            self.notify(inert(f"{self.config.error}\nRunning without saving until it is fixed."),
                         title="Config file not loaded", severity="error", timeout=30,
+                        markup=False)
+        store = SecretsFile.beside(self.config_file)
+        if problem := store.problem():
+            self.notify(inert(problem), title="Secrets file not used", severity="error",
+                        timeout=30, markup=False)
+        if warning := store.permission_warning():
+            self.notify(inert(warning), title="Secrets file", severity="warning", timeout=30,
                         markup=False)
 
     def apply_keymap(self) -> None:
