@@ -187,7 +187,13 @@ def cmd_check(args) -> int:
 
 
 def cmd_ask(args) -> int:
-    from .core.client import ContentDelta, Finish, ProviderError, ReasoningDelta, Waiting
+    from .core.client import (
+        ContentDelta,
+        Finish,
+        ProviderError,
+        ReasoningDelta,
+        Waiting,
+    )
 
     if args.temperature is not None and not 0 <= args.temperature <= 2:
         raise UsageError(f"temperature {args.temperature:g} is out of range: use 0 to 2")

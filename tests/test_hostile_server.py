@@ -23,7 +23,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import free_port
 
 from cherry_tui.core.client import (
@@ -208,7 +207,7 @@ def run(*args: str, key: str | None = KEY, env: dict | None = None, **kw):
         e["HOSTILE_KEY"] = key
     e.update(env or {})
     return subprocess.run([BIN, *args], capture_output=True, text=True, env=e, timeout=120,
-                          stdin=subprocess.DEVNULL, **kw)
+                          stdin=subprocess.DEVNULL, check=False, **kw)
 
 
 def run_on_pty(*args: str, env: dict | None = None) -> tuple[int, bytes]:
@@ -307,7 +306,7 @@ def test_ask_with_stdout_closed_exits_quietly(server, config_file):
     write_config(config_file, f"{server.url}/v1", extra='default_model = "evil/m"')
     server.script = lambda h: h.send_sse(answer("hello"))
     r = subprocess.run(["sh", "-c", f'"{BIN}" ask hi >&-'], capture_output=True, text=True,
-                       env={**os.environ, "HOSTILE_KEY": KEY}, timeout=60)
+                       env={**os.environ, "HOSTILE_KEY": KEY}, timeout=60, check=False)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     (line,) = r.stderr.splitlines()
     assert line.startswith("cherry-tui: stdout is closed")
@@ -319,7 +318,7 @@ def test_ask_into_a_pipe_that_closes_exits_quietly(server, config_file):
     server.script = lambda h: h.send_sse(answer(*[f"word{i} " for i in range(400)]), delay=0.005)
     r = subprocess.run(["bash", "-c", f'"{BIN}" ask hi | head -c 1; echo "status=${{PIPESTATUS[0]}}"'],
                        capture_output=True, text=True, env={**os.environ, "HOSTILE_KEY": KEY},
-                       timeout=60)
+                       timeout=60, check=False)
     assert r.stdout == "wstatus=1\n", r.stdout
     assert r.stderr == ""  # no traceback, no "Exception ignored"
 
@@ -433,8 +432,8 @@ def test_ask_prints_the_rate_limit_wait(server, config_file):
 
 # ---------------------------------------------------------------------------- 401 hints
 @pytest.mark.parametrize("source, hint", [
-    ("env:HOSTILE_KEY", "set the environment variable HOSTILE_KEY to the right key "
-                        "(export HOSTILE_KEY=...)"),
+    ("env:HOSTILE_KEY", ("set the environment variable HOSTILE_KEY to the right key "
+                         "(export HOSTILE_KEY=...)")),
     ("file", "store the right one with `cherry-tui key set evil --file`"),
     ("keyring", "store the right one with `cherry-tui key set evil`"),
 ])

@@ -31,9 +31,8 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 from urllib.parse import urlsplit
-from urllib.request import proxy_bypass_environment
 
 import httpx
 
@@ -44,10 +43,10 @@ from .secrets import KeyPool, held_tail, mask, scrub
 from .text import inert, inert_line
 
 __all__ = [
-    "AnthropicStreamDecoder", "CheckResult", "Client", "ContentDelta", "Event", "Finish",
-    "KINDS", "OpenAIStreamDecoder", "ProviderError", "ReasoningDelta", "SSEEvent",
-    "SSEParser", "ThinkSplitter", "Usage", "Waiting", "neutralize_controls", "parse_model_list",
-    "MAX_ANSWER_BYTES", "answer_limit",
+    "KINDS", "MAX_ANSWER_BYTES", "AnthropicStreamDecoder", "CheckResult", "Client",
+    "ContentDelta", "Event", "Finish", "OpenAIStreamDecoder", "ProviderError",
+    "ReasoningDelta", "SSEEvent", "SSEParser", "ThinkSplitter", "Usage", "Waiting",
+    "answer_limit", "neutralize_controls", "parse_model_list", "proxy_for", "socks_missing",
 ]
 
 KINDS = ("auth", "not_found", "rate_limit", "server", "connect", "dns", "tls", "timeout",
@@ -139,7 +138,7 @@ class Waiting:
     attempt: int  # the try that comes after the pause (2 for the first retry)
 
 
-Event = Union[ContentDelta, ReasoningDelta, Usage, Finish, Waiting]
+Event = ContentDelta | ReasoningDelta | Usage | Finish | Waiting
 
 
 @dataclass(frozen=True)
@@ -673,12 +672,22 @@ def proxy_for(url: str) -> tuple[str, str] | None:
     for var in _PROXY_VARS.get(parts.scheme, ()):
         value = os.environ.get(var, "").strip()
         if value:
-            if parts.hostname and proxy_bypass_environment(parts.hostname):
+            if parts.hostname and _no_proxy(parts.hostname):
                 return None
             proxy = urlsplit(value if "://" in value else f"http://{value}")
             where = f"{proxy.scheme}://{proxy.hostname}" + (f":{proxy.port}" if proxy.port else "")
             return var, where
     return None
+
+
+def _no_proxy(host: str) -> bool:
+    """Does NO_PROXY exempt ``host`` (``*``, the host itself, or a domain it is in)?"""
+    value = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    for entry in (e.strip().lower().lstrip(".") for e in value.split(",")):
+        if entry == "*" or (entry and (host.lower() == entry or host.lower().endswith(
+                "." + entry))):
+            return True
+    return False
 
 
 def socks_missing() -> str | None:
@@ -879,7 +888,7 @@ class Client:
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise await self._transport_error(t, exc, url) from None
-            except RuntimeError as exc:  # the shared client was closed meanwhile
+            except RuntimeError:  # the shared client was closed meanwhile
                 if self._http.is_closed:
                     raise t.error("cancelled", f"the request to {t.label} was cancelled: the "
                                   "client was closed", url=url) from None
@@ -915,7 +924,6 @@ class Client:
                     continue
             raise self._status_error(t, response, raw, url, key, model, attempt + 1)
 
-    @staticmethod
     def _too_large(self, t: _Target, url: str, size: int, partial: str) -> ProviderError:
         kept = (f"the first {len(partial)} characters of the answer are kept" if partial
                 else "no complete piece of text had arrived")
