@@ -662,8 +662,8 @@ def _key_problem(key: str) -> tuple[int, str] | None:
 
 
 # ============================================================================ proxies
-_PROXY_VARS = {"https": ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"),
-               "http": ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")}
+_PROXY_VARS = {"https": ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"),
+               "http": ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")}
 
 
 def proxy_for(url: str) -> tuple[str, str] | None:
