@@ -127,6 +127,11 @@ def _prompt(args) -> str:
 
 
 def _model_ref(cfg, ref: str | None):
+    """(provider, model) from ``-m PROVIDER/MODEL``, ``-m PROVIDER`` or default_model.
+
+    ``-m PROVIDER`` alone takes the default model when it belongs to that provider, else
+    the provider's first model.
+    """
     from .core.config import split_model_ref
     from .core.text import inert_line
 
@@ -134,6 +139,15 @@ def _model_ref(cfg, ref: str | None):
     if not ref:
         raise UsageError("no model: use -m PROVIDER/MODEL (e.g. -m deepseek/deepseek-chat), "
                          "or set default_model in the config file")
+    if "/" not in ref and cfg.has_provider(ref):
+        provider = get_provider(cfg, ref)
+        default = cfg.default_model or ""
+        if default.startswith(f"{ref}/") and default != f"{ref}/":
+            return provider, default.partition("/")[2]
+        if provider.models:
+            return provider, provider.models[0]
+        raise UsageError(inert_line(
+            f"{ref} has no models yet: use -m {ref}/MODEL (cherry-tui models {ref} lists them)"))
     try:
         pid, model = split_model_ref(ref)
     except ValueError as exc:
