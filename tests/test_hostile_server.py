@@ -393,6 +393,14 @@ async def test_key_parts_are_masked_in_the_partial_answer_of_a_failed_stream(
     assert "".join(e.text for e in got if isinstance(e, ContentDelta)) == f"k={mask(KEY)}"
 
 
+async def test_a_key_echoed_as_a_model_id_is_masked(server, config_file):
+    write_config(config_file, f"{server.url}/v1")
+    server.script = lambda h: h.send_json(200, {"data": [{"id": f"model:{BARE}"}, {"id": "b"}]})
+    async with Client() as client:
+        ids = await client.list_models(provider(config_file), [KEY])
+    assert ids == ["b", f"model:{mask(KEY)}"]
+
+
 # ---------------------------------------------------------------------------- 429
 async def test_rate_limit_says_it_waits_before_it_waits(server, config_file):
     write_config(config_file, f"{server.url}/v1")

@@ -1147,7 +1147,10 @@ class Client:
 
     # ------------------------------------------------------------------ public API
     async def list_models(self, provider: Provider, keys: Sequence[str]) -> list[str]:
-        """The provider's model ids, sorted (``data[].id``, or Ollama-style ``models``)."""
+        """The provider's model ids, sorted (``data[].id``, or Ollama-style ``models``).
+
+        Ids are outside text: keys in them are masked; callers gate them for display.
+        """
         t = self._target(provider, keys)
         url = t.resolved.models
         if not url:
@@ -1162,7 +1165,7 @@ class Client:
             raise t.error("bad_response", (
                 f"{url} did not answer with a model list (no 'data' or 'models' list in "
                 f"{_excerpt(json.dumps(obj), 80)}): check the address of {t.label}"), url=url)
-        return ids
+        return sorted({scrub(i, t.keys) for i in ids})  # a server may echo the key as an id
 
     async def check(self, provider: Provider, keys: Sequence[str],
                     model: str | None = None) -> CheckResult:
