@@ -559,18 +559,20 @@ async def test_socks_without_socksio_is_one_line_naming_the_variable(
                                   "variable)")
 
 
-@pytest.mark.parametrize("var, address", [
-    ("HTTP_PROXY", "http://127.0.0.1:{target}/v1"),
-    ("HTTPS_PROXY", "https://api.example.invalid/v1"),
-    ("ALL_PROXY", "http://127.0.0.1:{target}/v1"),
+@pytest.mark.parametrize("var, scheme, address", [
+    ("HTTP_PROXY", "http", "http://127.0.0.1:{target}/v1"),
+    ("HTTPS_PROXY", "http", "https://api.example.invalid/v1"),
+    ("ALL_PROXY", "http", "http://127.0.0.1:{target}/v1"),
+    ("ALL_PROXY", "socks5", "http://127.0.0.1:{target}/v1"),
 ])
-def test_an_unreachable_proxy_is_named_not_the_target(server, config_file, var, address):
+def test_an_unreachable_proxy_is_named_not_the_target(server, config_file, var, scheme,
+                                                      address):
     closed = free_port()
     write_config(config_file, address.format(target=server.server_address[1]),
                  extra='default_model = "evil/m"')
     server.script = lambda h: h.send_sse(answer("never"))
-    r = run("ask", "hi", env={var: f"http://user:pw@127.0.0.1:{closed}"})
+    r = run("ask", "hi", env={var: f"{scheme}://user:pw@127.0.0.1:{closed}"})
     assert r.returncode == 1 and server.requests == []
     (line,) = r.stderr.splitlines()
-    assert f"the proxy http://127.0.0.1:{closed} (from {var}) is unreachable" in line
+    assert f"the proxy {scheme}://127.0.0.1:{closed} (from {var}) is unreachable" in line
     assert "pw" not in line and "start the proxy, correct" in line
