@@ -440,7 +440,7 @@ def test_ask_prints_the_rate_limit_wait(server, config_file):
 
 # ---------------------------------------------------------------------------- 401 hints
 @pytest.mark.parametrize("source, hint", [
-    ("env:HOSTILE_KEY", ("set the environment variable HOSTILE_KEY to the right key "
+    ("env:HOSTILE_KEY", ("put the right one in the environment variable HOSTILE_KEY "
                          "(export HOSTILE_KEY=...)")),
     ("file", "store the right one with `cherry-tui key set evil --file`"),
     ("keyring", "store the right one with `cherry-tui key set evil`"),

@@ -638,15 +638,15 @@ class _StreamScrub:
 
 
 # ============================================================================ key checks
-def _key_fix(p: Provider) -> str:
-    """How to store the right key, for the provider's key source."""
+def _key_fix(p: Provider, one: str = "the right one") -> str:
+    """How to store ``one`` (a key), for the provider's key source (keyring, file, env)."""
     if p.key and p.key.startswith("env:"):
         var = p.key[4:]
-        return f"set the environment variable {var} to the right key (export {var}=...)"
+        return f"put {one} in the environment variable {var} (export {var}=...)"
     if p.key == "file":
-        return f"store the right one with `cherry-tui key set {p.id} --file`"
+        return f"store {one} with `cherry-tui key set {p.id} --file`"
     extra = f" (or set the environment variable {p.env})" if p.env and p.key is None else ""
-    return f"store the right one with `cherry-tui key set {p.id}`{extra}"
+    return f"store {one} with `cherry-tui key set {p.id}`{extra}"
 
 
 def _key_problem(key: str) -> tuple[int, str] | None:
@@ -655,7 +655,7 @@ def _key_problem(key: str) -> tuple[int, str] | None:
         code = ord(ch)
         if 0x21 <= code <= 0x7E:
             continue
-        if ch.isspace() or not ch.isprintable() or code in (0x200B, 0x200C, 0x200D, 0x2060):
+        if ch.isspace() or not ch.isprintable():  # zero-width space, BOM, NBSP, ...
             return i, f"an invisible character (U+{code:04X})"
         return i, f"a non-ASCII character (U+{code:04X})"
     return None
@@ -801,7 +801,7 @@ class Client:
                 which = f"key {n} of {len(keys)}" if len(keys) > 1 else "key"
                 raise ProviderError("config", (
                     f"the API {which} of {label} contains {bad[1]} at position {bad[0]} (often "
-                    f"pasted along with it): {_key_fix(provider).replace('the right one', 'it again')}"))
+                    f"pasted along with it): {_key_fix(provider, 'a clean copy')}"))
         if self._proxy_problem:
             raise ProviderError("proxy", self._proxy_problem)
         cached = self._pools.get(provider.id)
@@ -960,18 +960,17 @@ class Client:
                 f"{url} redirects (HTTP {status}) to {target or 'nowhere'}: set the address of "
                 f"{t.label} to where the API really is"), status=status, url=url)
         if status in (401, 403):
-            fix = _key_fix(t.provider)
             if not key:
                 return t.error("auth", (
                     f"{t.label} needs an API key (HTTP {status}{said}): "
-                    f"{fix.replace('the right one', 'one')}"), status=status, url=url)
+                    f"{_key_fix(t.provider, 'one')}"), status=status, url=url)
             if status == 401:
                 msg = (f"{t.label} rejected the API key {mask(key)} (HTTP 401{said}): check the "
-                       f"key, or {fix}")
+                       f"key, or {_key_fix(t.provider)}")
             else:
                 msg = (f"{t.label} refused access with the API key {mask(key)} (HTTP 403{said}): "
                        "the key may lack access to this model or the account needs attention; "
-                       f"check it, or {fix.replace('the right one', 'another')}")
+                       f"check it, or {_key_fix(t.provider, 'another')}")
             return t.error("auth", msg, status=status, url=url)
         if status == 404:
             if model and "model" in detail.lower():
