@@ -423,16 +423,19 @@ async def test_rate_limit_says_it_waits_before_it_waits(server, config_file):
     assert events[1:] == [ContentDelta("ok"), Finish("stop")]
 
 
-def test_ask_prints_the_rate_limit_wait(server, config_file):
+@pytest.mark.parametrize("stream", [True, False])
+def test_ask_prints_the_rate_limit_wait(server, config_file, stream):
     write_config(config_file, f"{server.url}/v1", extra='default_model = "evil/m"')
 
     def script(h):
         if len(server.requests) == 1:
             h.send_json(429, {"error": {"message": "slow \x1b]0;t\x07down"}}, {"Retry-After": "1"})
-        else:
+        elif stream:
             h.send_sse(answer("ok"))
+        else:
+            h.send_json(200, {"choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}]})
     server.script = script
-    r = run("ask", "hi")
+    r = run("ask", "hi", *([] if stream else ["--no-stream"]))
     assert r.returncode == 0 and r.stdout == "ok\n"
     assert r.stderr == ("cherry-tui: Evil (evil) is rate limiting requests (HTTP 429: slow "
                         "^[]0;t^Gdown): retrying in 1 s (ctrl+c to stop)\n")
