@@ -1,9 +1,10 @@
 """``cherry-tui models``, ``check`` and ``ask``: the provider client from the shell.
 
-Exit status: 0 success, 1 a provider error (one line on stderr), 2 a usage error,
-130 ctrl-c. Model output sent to a terminal has its control characters made
-visible (an ESC in a model's answer must never drive the terminal); to a pipe it
-is written as is.
+Exit status: 0 success, 1 a provider error (one line on stderr) or a closed stdout,
+2 a usage error, 130 ctrl-c. Model output sent to a terminal has its control
+characters made visible (an ESC in a model's answer must never drive the terminal);
+to a pipe it is written as is. Everything else that came from outside (server errors,
+model ids, names) passes the gate (:mod:`cherry_tui.core.text`) wherever it goes.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import re
 import sys
 
 from .cli_common import Failure, UsageError, get_provider, load_config
@@ -23,10 +26,50 @@ def _keys(cfg, provider) -> tuple[str, ...]:
     return key_info(provider, cfg.path).keys
 
 
-def _client(args):
-    from .core.client import Client
+def _note(msg: str) -> None:
+    """One line on stderr, gated: it may hold server text."""
+    from .core.text import inert_line
 
-    return Client(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout)
+    try:
+        print(f"cherry-tui: {inert_line(msg)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):  # stderr closed: nowhere to say it
+        pass
+
+
+def _failure(exc: Exception) -> Failure:
+    from .core.text import inert_line
+
+    return Failure(inert_line(str(exc)))
+
+
+def _client(args, cfg=None):
+    from .core.client import Client, answer_limit
+
+    limit, problem = answer_limit(cfg.get("max_answer_bytes") if cfg is not None else None)
+    if problem:
+        _note(problem)
+    return Client(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
+                  max_answer_bytes=limit)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                          "\u2028\u2029]")
+
+
+def _json_line(obj) -> str:
+    """JSON with the controls that json.dumps leaves raw (DEL, C1, BiDi) as \\u escapes."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _quiet_stdout() -> None:
+    """stdout's reader went away: point fd 1 at /dev/null so the exit flush is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 class _Out:
@@ -84,41 +127,56 @@ def _prompt(args) -> str:
 
 
 def _model_ref(cfg, ref: str | None):
+    """(provider, model) from ``-m PROVIDER/MODEL``, ``-m PROVIDER`` or default_model.
+
+    ``-m PROVIDER`` alone takes the default model when it belongs to that provider, else
+    the provider's first model.
+    """
     from .core.config import split_model_ref
+    from .core.text import inert_line
 
     ref = ref or cfg.default_model
     if not ref:
         raise UsageError("no model: use -m PROVIDER/MODEL (e.g. -m deepseek/deepseek-chat), "
                          "or set default_model in the config file")
+    if "/" not in ref and cfg.has_provider(ref):
+        provider = get_provider(cfg, ref)
+        default = cfg.default_model or ""
+        if default.startswith(f"{ref}/") and default != f"{ref}/":
+            return provider, default.partition("/")[2]
+        if provider.models:
+            return provider, provider.models[0]
+        raise UsageError(inert_line(
+            f"{ref} has no models yet: use -m {ref}/MODEL (cherry-tui models {ref} lists them)"))
     try:
         pid, model = split_model_ref(ref)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(inert_line(str(exc))) from None
     return get_provider(cfg, pid), model
 
 
 # ------------------------------------------------------------------------------ commands
 def cmd_models(args) -> int:
     from .core.client import ProviderError
+    from .core.text import inert_line
 
     cfg = load_config(args)
     provider = get_provider(cfg, args.provider)
     keys = _keys(cfg, provider)
 
     async def run() -> list[str]:
-        async with _client(args) as client:
+        async with _client(args, cfg) as client:
             return await client.list_models(provider, keys)
 
     try:
         models = asyncio.run(run())
     except ProviderError as exc:
-        raise Failure(exc.message) from None
-    if args.json:
-        print(json.dumps(models, ensure_ascii=False))
-    else:
-        out = _Out(sys.stdout)
+        raise _failure(exc) from None
+    if args.json:  # JSON escapes C0 controls itself; the rest are escaped here
+        print(_json_line(models))
+    else:  # an id is one line of plain text, to a terminal or not
         for m in models:
-            out.write(m + "\n")
+            print(inert_line(m))
     return 0
 
 
@@ -167,12 +225,21 @@ def _checked_url(provider, model: str | None) -> str | None:
 
 
 def cmd_ask(args) -> int:
-    from .core.client import ContentDelta, ProviderError, ReasoningDelta
+    from .core.client import (
+        ContentDelta,
+        Finish,
+        ProviderError,
+        ReasoningDelta,
+        Waiting,
+    )
 
     if args.temperature is not None and not 0 <= args.temperature <= 2:
         raise UsageError(f"temperature {args.temperature:g} is out of range: use 0 to 2")
     if args.max_tokens is not None and args.max_tokens < 1:
         raise UsageError("--max-tokens must be at least 1")
+    if sys.stdout is None:  # started with stdout closed (>&-): nowhere to put the answer
+        raise Failure("stdout is closed, so the answer has nowhere to go: run it without "
+                      ">&-, or redirect stdout to a file")
     cfg = load_config(args)
     provider, model = _model_ref(cfg, args.model)
     prompt = _prompt(args)
@@ -189,12 +256,17 @@ def cmd_ask(args) -> int:
                 pass
     out, err = _Out(sys.stdout), _Out(sys.stderr)
     opts = {"temperature": args.temperature, "max_tokens": args.max_tokens}
+    finish: list[str | None] = [None]
+
+    def waiting(event: Waiting) -> None:
+        out.end_line()
+        _note(f"{event.reason}: retrying in {event.seconds:.3g} s (ctrl+c to stop)")
 
     async def run() -> None:
-        async with _client(args) as client:
+        async with _client(args, cfg) as client:
             if args.no_stream:
-                text, reasoning, _usage, _finish = await client.complete(
-                    provider, keys, model, messages, **opts)
+                text, reasoning, _usage, finish[0] = await client.complete(
+                    provider, keys, model, messages, on_wait=waiting, **opts)
                 if args.show_reasoning and reasoning:
                     err.write(reasoning)
                     err.end_line()
@@ -211,20 +283,39 @@ def cmd_ask(args) -> int:
                         err.end_line()
                         thinking = False
                     out.write(event.text)
+                elif isinstance(event, Waiting):
+                    waiting(event)
+                elif isinstance(event, Finish):
+                    finish[0] = event.reason
             if thinking:
                 err.end_line()
 
     try:
         asyncio.run(run())
+        out.end_line()
     except ProviderError as exc:
-        out.end_line()
-        err.end_line()
-        raise Failure(exc.message) from None
+        _end_lines(out, err)
+        raise _failure(exc) from None
     except KeyboardInterrupt:
-        out.end_line()
+        _end_lines(out, err)
         raise
-    out.end_line()
+    except BrokenPipeError:  # the reader left (| head -c 1): stop quietly
+        _quiet_stdout()
+        return 1
+    if finish[0] == "length":
+        how = (f"a larger --max-tokens than {args.max_tokens}" if args.max_tokens
+               else "--max-tokens N, if the server allows more")
+        _note(f"note: the answer was cut at the length limit (finish reason 'length'); ask "
+              f"for a longer one with {how}")
     return 0
+
+
+def _end_lines(*outs: _Out) -> None:
+    for o in outs:
+        try:
+            o.end_line()
+        except (OSError, ValueError):
+            pass
 
 
 # ------------------------------------------------------------------------------ parser

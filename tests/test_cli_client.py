@@ -98,6 +98,26 @@ def test_ask_uses_the_default_model_and_model_ids_with_slashes(config_file, llmo
     assert llmock.last_request.body["model"] == "meta-llama/Llama-3-8B"
 
 
+def test_ask_with_only_a_provider_uses_its_default_or_first_model(config_file, llmock):
+    write_config(config_file, llmock.url)  # models = ["gpt-4o"], no default_model
+    llmock.reply("ok", times=2)
+    r = run("ask", "-m", "mock", "hi")
+    assert r.returncode == 0, r.stderr
+    assert llmock.last_request.body["model"] == "gpt-4o"
+    write_config(config_file, llmock.url, default="mock/meta-llama/Llama-3-8B")
+    assert run("ask", "-m", "mock", "hi").returncode == 0
+    assert llmock.last_request.body["model"] == "meta-llama/Llama-3-8B"
+
+
+def test_ask_with_a_provider_that_has_no_models_says_how(config_file, llmock):
+    write_config(config_file, llmock.url)
+    config_file.write_text(config_file.read_text().replace('models = ["gpt-4o"]', "models = []"))
+    r = run("ask", "-m", "mock", "hi")
+    line = one_error_line(r, status=2)
+    assert line == ("cherry-tui: mock has no models yet: use -m mock/MODEL "
+                    "(cherry-tui models mock lists them)")
+
+
 def test_ask_no_stream(mock_config, llmock):
     llmock.reply("<think>why</think>Because.")
     r = run("ask", "-m", "mock/gpt-4o", "--no-stream", "--show-reasoning", "Why?")

@@ -24,13 +24,14 @@ import asyncio
 import email.utils
 import html
 import json
+import os
 import re
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -38,29 +39,35 @@ import httpx
 from .. import __version__
 from .addresses import ENDPOINTS, AddressError, Resolved, resolve, rule_hint, swap_scheme
 from .config import Provider
-from .secrets import KeyPool, mask, scrub
-from .text import inert
+from .secrets import KeyPool, held_tail, mask, scrub
+from .text import inert, inert_line
 
 __all__ = [
-    "AnthropicStreamDecoder", "CheckResult", "Client", "ContentDelta", "Event", "Finish",
-    "OpenAIStreamDecoder", "ProviderError", "ReasoningDelta", "SSEEvent",
-    "SSEParser", "ThinkSplitter", "Usage", "neutralize_controls", "parse_model_list",
+    "MAX_ANSWER_BYTES", "AnthropicStreamDecoder", "CheckResult", "Client",
+    "ContentDelta", "Event", "Finish", "OpenAIStreamDecoder", "ProviderError",
+    "ReasoningDelta", "SSEEvent", "SSEParser", "ThinkSplitter", "Usage", "Waiting",
+    "answer_limit", "neutralize_controls", "parse_model_list", "proxy_for", "socks_missing",
 ]
 
 ANTHROPIC_VERSION = "2023-06-01"
 ANTHROPIC_DEFAULT_MAX_TOKENS = 4096
 _ERROR_BODY_LIMIT = 64 * 1024
 _EXCERPT = 160
+MAX_ANSWER_BYTES = 32 * 1024 * 1024  # default cap on one answer (config: max_answer_bytes)
 
 
 # ============================================================================ errors
 class ProviderError(Exception):
-    """A request failed. ``message`` is one line: what is wrong and what to fix."""
+    """A request failed. ``message`` is one line: what is wrong and what to fix.
+
+    The message holds server text, so it is made inert (no terminal controls) here,
+    once, for every place that shows it.
+    """
 
     def __init__(self, kind: str, message: str, *, status: int | None = None,
                  url: str | None = None, retry_after: float | None = None,
                  partial: str = ""):
-        message = _one_line(message)
+        message = inert_line(_one_line(message))
         super().__init__(message)
         self.kind = kind
         self.status = status
@@ -114,7 +121,20 @@ class Finish:
     reason: str | None
 
 
-Event = Union[ContentDelta, ReasoningDelta, Usage, Finish]
+@dataclass(frozen=True)
+class Waiting:
+    """The client is about to wait ``seconds`` before trying again (a 429 Retry-After).
+
+    Sent before the pause so a UI can say "rate limited, retrying in N s"; stopping the
+    consumer during the pause stops the request.
+    """
+
+    seconds: float
+    reason: str  # one line, e.g. "Mock is rate limiting requests (HTTP 429: slow down)"
+    attempt: int  # the try that comes after the pause (2 for the first retry)
+
+
+Event = ContentDelta | ReasoningDelta | Usage | Finish | Waiting
 
 
 @dataclass(frozen=True)
@@ -139,12 +159,16 @@ class SSEParser:
     Lines end with LF, CRLF or CR (a CR at the end of one read and the LF at the
     start of the next count once). Comment lines (``: keep-alive``) are ignored;
     ``data:`` with or without a space; several ``data`` lines join with LF.
+
+    Linear in the stream's length: each read is scanned once for line ends, and the
+    pieces of a line that spans many reads are kept in a list and joined once when
+    its end arrives (one 20 MB ``data:`` line costs what its bytes cost).
     """
 
     _EOL = re.compile(rb"\r\n|\r|\n")
 
     def __init__(self) -> None:
-        self._buf = b""
+        self._pieces: list[bytes] = []  # the current line, not yet ended
         self._skip_lf = False
         self._data: list[str] = []
         self._event: str | None = None
@@ -155,22 +179,27 @@ class SSEParser:
             if chunk.startswith(b"\n"):
                 chunk = chunk[1:]
             self._skip_lf = False
-        buf = self._buf + chunk
         start = 0
-        for m in self._EOL.finditer(buf):
-            self._line(buf[start:m.start()], out)
+        for m in self._EOL.finditer(chunk):
+            piece = chunk[start:m.start()]
+            if self._pieces:
+                self._pieces.append(piece)
+                piece = b"".join(self._pieces)
+                self._pieces = []
+            self._line(piece, out)
             start = m.end()
-            if m.group() == b"\r" and m.end() == len(buf):
+            if m.group() == b"\r" and m.end() == len(chunk):
                 self._skip_lf = True  # a CRLF may be split across reads
-        self._buf = buf[start:]
+        if start < len(chunk):
+            self._pieces.append(chunk[start:])
         return out
 
     def close(self) -> list[SSEEvent]:
         """End of stream: a last line without its newline still counts."""
         out: list[SSEEvent] = []
-        if self._buf:
-            self._line(self._buf, out)
-            self._buf = b""
+        if self._pieces:
+            line, self._pieces = b"".join(self._pieces), []
+            self._line(line, out)
         self._dispatch(out)
         return out
 
@@ -551,6 +580,118 @@ async def _speaks_tls(host: str, port: int, timeout: float) -> bool:
     return True
 
 
+# ============================================================================ answer size
+def answer_limit(value: Any) -> tuple[int, str | None]:
+    """The config's ``max_answer_bytes`` -> (bytes, a one-line problem or None).
+
+    Unset gives :data:`MAX_ANSWER_BYTES`; a value that is not a positive whole number
+    gives the default and says so.
+    """
+    if value is None:
+        return MAX_ANSWER_BYTES, None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value, None
+    return MAX_ANSWER_BYTES, (
+        f"max_answer_bytes = {inert_line(repr(value))} in the config file is not a positive "
+        f"whole number of bytes (e.g. 33554432): using {MAX_ANSWER_BYTES}")
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.3g} MB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+# ============================================================================ stream scrubbing
+class _StreamScrub:
+    """Masks keys in text that arrives in pieces (a key may be split between two).
+
+    The few characters at the end that could begin a key part are held back until the
+    next piece (or :meth:`flush`), so what is let out is always scrubbed.
+    """
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = [k.strip() for k in keys if k and k.strip()]
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        if not self._keys:
+            return text
+        text = self._held + text
+        keep = held_tail(text, self._keys)
+        self._held = text[len(text) - keep:] if keep else ""
+        return scrub(text[:len(text) - keep], self._keys)
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return scrub(held, self._keys) if held else ""
+
+
+# ============================================================================ key checks
+def _key_fix(p: Provider, one: str = "the right one") -> str:
+    """How to store ``one`` (a key), for the provider's key source (keyring, file, env)."""
+    if p.key and p.key.startswith("env:"):
+        var = p.key[4:]
+        return f"put {one} in the environment variable {var} (export {var}=...)"
+    if p.key == "file":
+        return f"store {one} with `cherry-tui key set {p.id} --file`"
+    extra = f" (or set the environment variable {p.env})" if p.env and p.key is None else ""
+    return f"store {one} with `cherry-tui key set {p.id}`{extra}"
+
+
+def _key_problem(key: str) -> tuple[int, str] | None:
+    """(1-based position, what) of the first character that cannot be in an API key."""
+    for i, ch in enumerate(key, 1):
+        code = ord(ch)
+        if 0x21 <= code <= 0x7E:
+            continue
+        if ch.isspace() or not ch.isprintable():  # zero-width space, BOM, NBSP, ...
+            return i, f"an invisible character (U+{code:04X})"
+        return i, f"a non-ASCII character (U+{code:04X})"
+    return None
+
+
+# ============================================================================ proxies
+_PROXY_VARS = {"https": ("https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"),
+               "http": ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")}
+
+
+def proxy_for(url: str) -> tuple[str, str] | None:
+    """(variable name, proxy address without credentials) that httpx uses for ``url``."""
+    parts = urlsplit(url)
+    for var in _PROXY_VARS.get(parts.scheme, ()):
+        value = os.environ.get(var, "").strip()
+        if value:
+            if parts.hostname and _no_proxy(parts.hostname):
+                return None
+            proxy = urlsplit(value if "://" in value else f"http://{value}")
+            where = f"{proxy.scheme}://{proxy.hostname}" + (f":{proxy.port}" if proxy.port else "")
+            return var, where
+    return None
+
+
+def _no_proxy(host: str) -> bool:
+    """Does NO_PROXY exempt ``host`` (``*``, the host itself, or a domain it is in)?"""
+    value = os.environ.get("NO_PROXY") or os.environ.get("no_proxy") or ""
+    for entry in (e.strip().lower().lstrip(".") for e in value.split(",")):
+        if entry == "*" or (entry and (host.lower() == entry or host.lower().endswith(
+                "." + entry))):
+            return True
+    return False
+
+
+def socks_missing() -> str | None:
+    """A one-line problem when a SOCKS proxy is set but socksio is not installed."""
+    for var in ("ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY",
+                "http_proxy"):
+        if os.environ.get(var, "").strip().lower().startswith("socks"):
+            try:
+                import socksio  # noqa: F401 - httpx needs it for socks5://
+            except ImportError:
+                return (f"{var} names a SOCKS proxy, but the socksio package is not installed: "
+                        "pip install 'httpx[socks]' (or unset the variable)")
+            return None
+    return None
+
+
 # ============================================================================ the client
 @dataclass
 class _Target:
@@ -571,7 +712,7 @@ class _Target:
         if kw.get("url"):
             kw["url"] = scrub(kw["url"], keys)
         if kw.get("partial"):
-            kw["partial"] = kw["partial"]
+            kw["partial"] = scrub(kw["partial"], keys)
         return ProviderError(kind, scrub(message, keys), **kw)
 
     def rule_hint(self) -> str:
@@ -583,11 +724,15 @@ class Client:
 
     def __init__(self, *, connect_timeout: float = 10.0, read_timeout: float = 60.0,
                  max_retries: int = 2, max_retry_wait: float = 30.0,
-                 verify: bool | ssl.SSLContext = True):
+                 verify: bool | ssl.SSLContext = True,
+                 max_answer_bytes: int = MAX_ANSWER_BYTES):
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.max_retries = max_retries  # extra attempts after a 429, before any token
         self.max_retry_wait = max_retry_wait  # a longer Retry-After is reported, not waited
+        self.max_answer_bytes = max_answer_bytes  # one answer's body; more is cut with a message
+        # A SOCKS proxy without socksio: every request says so (httpx would raise ImportError).
+        self._proxy_problem = socks_missing()
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=10,
@@ -595,6 +740,7 @@ class Client:
             follow_redirects=False,
             verify=verify,
             headers={"User-Agent": f"cherry-tui/{__version__}"},
+            trust_env=self._proxy_problem is None,
         )
         self._pools: dict[str, tuple[tuple[str, ...], KeyPool]] = {}
         self._no_stream_options: set[str] = set()
@@ -626,6 +772,15 @@ class Client:
             raise ProviderError("config", scrub(f"{label}: {exc}", list(keys))) from None
         if not keys and provider.needs_key:
             raise ProviderError("no_key", self._no_key_message(provider, label))
+        for n, key in enumerate(keys, 1):
+            bad = _key_problem(key)
+            if bad:
+                which = f"key {n} of {len(keys)}" if len(keys) > 1 else "key"
+                raise ProviderError("config", (
+                    f"the API {which} of {label} contains {bad[1]} at position {bad[0]} (often "
+                    f"pasted along with it): {_key_fix(provider, 'a clean copy')}"))
+        if self._proxy_problem:
+            raise ProviderError("proxy", self._proxy_problem)
         cached = self._pools.get(provider.id)
         if cached is None or cached[0] != keys:
             cached = (keys, KeyPool(keys))
@@ -681,8 +836,26 @@ class Client:
 
     # ------------------------------------------------------------------ sending
     async def _open(self, t: _Target, method: str, url: str, *, body: dict | None = None,
-                    stream: bool = False, model: str | None = None) -> httpx.Response:
-        """Send, with bounded retries on 429; returns an open (unread) 2xx response."""
+                    stream: bool = False, model: str | None = None,
+                    on_wait: Callable[[Waiting], None] | None = None) -> httpx.Response:
+        """Send, with bounded retries on 429; returns an open (unread) 2xx response.
+
+        ``on_wait`` hears of each pause before it starts.
+        """
+        response = None
+        async for item in self._attempts(t, method, url, body=body, stream=stream, model=model):
+            if isinstance(item, Waiting):
+                if on_wait is not None:
+                    on_wait(item)
+            else:
+                response = item
+        assert response is not None  # _attempts ends with a response or raises
+        return response
+
+    async def _attempts(self, t: _Target, method: str, url: str, *, body: dict | None,
+                        stream: bool, model: str | None
+                        ) -> AsyncIterator[Waiting | httpx.Response]:
+        """Yield a :class:`Waiting` before each pause of a 429 retry, then the response."""
         attempt = 0
         while True:
             key = t.pool.next()
@@ -692,13 +865,14 @@ class Client:
                 response = await self._http.send(request, stream=True)
             except httpx.HTTPError as exc:
                 raise await self._transport_error(t, exc, url) from None
-            except RuntimeError as exc:  # the shared client was closed meanwhile
+            except RuntimeError:  # the shared client was closed meanwhile
                 if self._http.is_closed:
                     raise t.error("cancelled", f"the request to {t.label} was cancelled: the "
                                   "client was closed", url=url) from None
                 raise
             if response.status_code < 300:
-                return response
+                yield response
+                return
             try:
                 raw = await self._read_limited(response)
             except httpx.HTTPError:
@@ -719,9 +893,21 @@ class Client:
                     wait = min(1.0 * 2 ** attempt, 8.0)
                 if wait <= self.max_retry_wait:
                     attempt += 1
+                    said = f": {detail}" if detail else ""
+                    reason = scrub(inert_line(_one_line(
+                        f"{t.label} is rate limiting requests (HTTP 429{said})")), list(t.keys))
+                    yield Waiting(wait, reason, attempt + 1)
                     await asyncio.sleep(wait)
                     continue
             raise self._status_error(t, response, raw, url, key, model, attempt + 1)
+
+    def _too_large(self, t: _Target, url: str, size: int, partial: str) -> ProviderError:
+        kept = (f"the first {len(partial)} characters of the answer are kept" if partial
+                else "no complete piece of text had arrived")
+        return t.error("too_large", (
+            f"the answer from {t.label} passed max_answer_bytes ({_size(self.max_answer_bytes)}; "
+            f"{_size(size)} received), so it was stopped: {kept} - raise max_answer_bytes in "
+            "the config file if answers this large are expected"), url=url, partial=partial)
 
     @staticmethod
     async def _read_limited(response: httpx.Response) -> bytes:
@@ -753,15 +939,15 @@ class Client:
         if status in (401, 403):
             if not key:
                 return t.error("auth", (
-                    f"{t.label} needs an API key (HTTP {status}{said}): store one with "
-                    f"`cherry-tui key set {pid}`"), status=status, url=url)
+                    f"{t.label} needs an API key (HTTP {status}{said}): "
+                    f"{_key_fix(t.provider, 'one')}"), status=status, url=url)
             if status == 401:
                 msg = (f"{t.label} rejected the API key {mask(key)} (HTTP 401{said}): check the "
-                       f"key, or store the right one with `cherry-tui key set {pid}`")
+                       f"key, or {_key_fix(t.provider)}")
             else:
                 msg = (f"{t.label} refused access with the API key {mask(key)} (HTTP 403{said}): "
                        "the key may lack access to this model or the account needs attention; "
-                       f"check it, or store another with `cherry-tui key set {pid}`")
+                       f"check it, or {_key_fix(t.provider, 'another')}")
             return t.error("auth", msg, status=status, url=url)
         if status == 404:
             if model and "model" in detail.lower():
@@ -799,6 +985,9 @@ class Client:
         hp = _hostport(url)
         parts = urlsplit(url)
         causes = _causes(exc)
+        proxy = self._proxy_error(t, exc, url)
+        if proxy is not None:
+            return proxy
         if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
             return t.error("timeout", (
                 f"no connection to {hp} within {self.connect_timeout:g} s for {t.label}: check "
@@ -857,6 +1046,24 @@ class Client:
         return t.error("connect", f"the request to {t.label} failed: {_excerpt(str(exc), 100)} "
                        f"({url})", url=url)
 
+    def _proxy_error(self, t: _Target, exc: httpx.HTTPError, url: str) -> ProviderError | None:
+        """A failure at the proxy the environment names, said as such (not "server down")."""
+        found = proxy_for(url)
+        if found is None or not isinstance(exc, (httpx.ProxyError, httpx.ConnectError,
+                                                 httpx.ConnectTimeout)):
+            return None
+        var, proxy = found
+        causes = _causes(exc)
+        reason = next((str(c) for c in reversed(causes) if str(c)), type(exc).__name__)
+        if isinstance(exc, httpx.ProxyError):
+            return t.error("proxy", (
+                f"the proxy {proxy} (from {var}) could not reach {_hostport(url)} for {t.label}: "
+                f"{_excerpt(reason, 100)} - check the address, or set NO_PROXY="
+                f"{urlsplit(url).hostname} to go around the proxy"), url=url)
+        return t.error("proxy", (
+            f"the proxy {proxy} (from {var}) is unreachable ({_excerpt(reason, 80)}), so "
+            f"{t.label} could not be asked: start the proxy, correct {var}, or unset it"), url=url)
+
     def _midstream_error(self, t: _Target, exc: BaseException, url: str, chars: int,
                          partial: str) -> ProviderError:
         got = f"after {chars} characters (the partial answer is kept)" if chars else \
@@ -886,12 +1093,19 @@ class Client:
             "- try again"), url=url, partial=partial)
 
     async def _read_json(self, t: _Target, response: httpx.Response, url: str) -> Any:
+        chunks: list[bytes] = []
+        size = 0
         try:
-            raw = await response.aread()
+            async for chunk in response.aiter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    raise self._too_large(t, url, size, "")
         except httpx.HTTPError as exc:
             raise self._midstream_error(t, exc, url, 0, "") from None
         finally:
             await response.aclose()
+        raw = b"".join(chunks)
         try:
             return json.loads(raw)
         except ValueError:
@@ -909,7 +1123,10 @@ class Client:
 
     # ------------------------------------------------------------------ public API
     async def list_models(self, provider: Provider, keys: Sequence[str]) -> list[str]:
-        """The provider's model ids, sorted (``data[].id``, or Ollama-style ``models``)."""
+        """The provider's model ids, sorted (``data[].id``, or Ollama-style ``models``).
+
+        Ids are outside text: keys in them are masked; callers gate them for display.
+        """
         t = self._target(provider, keys)
         url = t.resolved.models
         if not url:
@@ -924,7 +1141,7 @@ class Client:
             raise t.error("bad_response", (
                 f"{url} did not answer with a model list (no 'data' or 'models' list in "
                 f"{_excerpt(json.dumps(obj), 80)}): check the address of {t.label}"), url=url)
-        return ids
+        return sorted({scrub(i, t.keys) for i in ids})  # a server may echo the key as an id
 
     async def check(self, provider: Provider, keys: Sequence[str],
                     model: str | None = None) -> CheckResult:
@@ -949,22 +1166,24 @@ class Client:
 
     async def complete(self, provider: Provider, keys: Sequence[str], model: str,
                        messages: list[dict], *, temperature: float | None = None,
-                       max_tokens: int | None = None
+                       max_tokens: int | None = None,
+                       on_wait: Callable[[Waiting], None] | None = None
                        ) -> tuple[str, str, Usage | None, str | None]:
-        """A non-streamed answer: (text, reasoning, usage, finish_reason)."""
+        """A non-streamed answer: (text, reasoning, usage, finish_reason), keys scrubbed."""
         t = self._target(provider, keys)
         url = t.resolved.chat
         body = self._chat_body(t, model, messages, stream=False, temperature=temperature,
                                max_tokens=max_tokens)
-        response = await self._open(t, "POST", url, body=body, model=model)
+        response = await self._open(t, "POST", url, body=body, model=model, on_wait=on_wait)
         obj = await self._read_json(t, response, url)
         if isinstance(obj, dict) and obj.get("error"):
             raise t.error("server", f"{t.label} answered with an error: "
                           f"{_excerpt(_error_text(obj['error']), _EXCERPT)}", url=url)
         try:
-            if provider.type == "anthropic":
-                return parse_anthropic_message(obj)
-            return parse_openai_completion(obj)
+            parse = (parse_anthropic_message if provider.type == "anthropic"
+                     else parse_openai_completion)
+            text, reasoning, usage, finish = parse(obj)
+            return scrub(text, t.keys), scrub(reasoning, t.keys), usage, finish
         except _StreamProblem:
             raise t.error("bad_response", (
                 f"{url} answered with JSON that is not a chat completion "
@@ -976,68 +1195,131 @@ class Client:
                           max_tokens: int | None = None) -> AsyncIterator[Event]:
         """Yield events as they arrive; Finish comes last.
 
-        On failure a ProviderError is raised after the events that did arrive.
-        Cancelling the consumer or closing this generator closes the connection.
+        A :class:`Waiting` comes before each pause of a 429 retry. Text is scrubbed of
+        the keys. On failure a ProviderError is raised after the events that did arrive
+        (its ``partial`` holds the text). Cancelling the consumer or closing this
+        generator closes the connection.
         """
         t = self._target(provider, keys)
         url = t.resolved.chat
         body = self._chat_body(t, model, messages, stream=True, temperature=temperature,
                                max_tokens=max_tokens)
-        response = await self._open(t, "POST", url, body=body, stream=True, model=model)
-        chars = 0
-        partial: list[str] = []
+        response: httpx.Response | None = None
+        async for item in self._attempts(t, "POST", url, body=body, stream=True, model=model):
+            if isinstance(item, Waiting):
+                yield item
+            else:
+                response = item
+        assert response is not None  # _attempts ends with a response or raises
         try:
-            ctype = response.headers.get("content-type", "").lower()
-            if "event-stream" not in ctype:
+            if "event-stream" not in response.headers.get("content-type", "").lower():
                 # A server that ignores "stream": a whole JSON answer (or a web page).
-                obj = await self._read_json(t, response, url)
-                if isinstance(obj, dict) and obj.get("error"):
-                    raise t.error("server", f"{t.label} answered with an error: "
-                                  f"{_excerpt(_error_text(obj['error']), _EXCERPT)}", url=url)
-                try:
-                    parse = (parse_anthropic_message if provider.type == "anthropic"
-                             else parse_openai_completion)
-                    text, reasoning, usage, finish = parse(obj)
-                except _StreamProblem:
-                    raise t.error("bad_response", (
-                        f"{url} answered with JSON that is not a chat completion "
-                        f"({_excerpt(json.dumps(obj), 80)}): check the address of {t.label}"),
-                        url=url) from None
-                if reasoning:
-                    yield ReasoningDelta(reasoning)
-                if text:
-                    yield ContentDelta(text)
-                if usage:
-                    yield usage
-                yield Finish(finish)
+                for event in await self._whole_answer(t, response, url):
+                    yield event
                 return
-            decoder = (AnthropicStreamDecoder() if provider.type == "anthropic"
-                       else OpenAIStreamDecoder())
-            parser = SSEParser()
-            chunks = response.aiter_bytes()
-            try:
-                async for chunk in chunks:
-                    for sse in parser.feed(chunk):
-                        for event in decoder.feed(sse):
-                            if isinstance(event, (ContentDelta, ReasoningDelta)):
-                                chars += len(event.text)
-                                if isinstance(event, ContentDelta):
-                                    partial.append(event.text)
-                            yield event
-                    if decoder.done:
-                        break
+            async for event in self._sse_events(t, response, url):
+                yield event
+        finally:
+            await response.aclose()
+
+    async def _whole_answer(self, t: _Target, response: httpx.Response, url: str) -> list[Event]:
+        """The events of a complete JSON answer sent where a stream was asked for."""
+        obj = await self._read_json(t, response, url)
+        if isinstance(obj, dict) and obj.get("error"):
+            raise t.error("server", f"{t.label} answered with an error: "
+                          f"{_excerpt(_error_text(obj['error']), _EXCERPT)}", url=url)
+        try:
+            parse = (parse_anthropic_message if t.provider.type == "anthropic"
+                     else parse_openai_completion)
+            text, reasoning, usage, finish = parse(obj)
+        except _StreamProblem:
+            raise t.error("bad_response", (
+                f"{url} answered with JSON that is not a chat completion "
+                f"({_excerpt(json.dumps(obj), 80)}): check the address of {t.label}"),
+                url=url) from None
+        events: list[Event] = []
+        if reasoning:
+            events.append(ReasoningDelta(scrub(reasoning, t.keys)))
+        if text:
+            events.append(ContentDelta(scrub(text, t.keys)))
+        if usage:
+            events.append(usage)
+        events.append(Finish(finish))
+        return events
+
+    async def _sse_events(self, t: _Target, response: httpx.Response, url: str
+                          ) -> AsyncIterator[Event]:
+        """Decode a server-sent-event body: bounded by max_answer_bytes, keys scrubbed."""
+        decoder = (AnthropicStreamDecoder() if t.provider.type == "anthropic"
+                   else OpenAIStreamDecoder())
+        parser = SSEParser()
+        content, reasoning = _StreamScrub(t.keys), _StreamScrub(t.keys)
+        chars, size = 0, 0
+        partial: list[str] = []
+
+        def clean(events: list[Event]) -> list[Event]:
+            nonlocal chars
+            out: list[Event] = []
+            for event in events:
+                if isinstance(event, ContentDelta):
+                    event = ContentDelta(content.feed(event.text))
+                    partial.append(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    event = ReasoningDelta(reasoning.feed(event.text))
+                elif isinstance(event, Finish):
+                    out.extend(held())
+                if isinstance(event, (ContentDelta, ReasoningDelta)):
+                    if not event.text:
+                        continue
+                    chars += len(event.text)
+                out.append(event)
+            return out
+
+        def held() -> list[Event]:
+            nonlocal chars
+            out: list[Event] = []
+            rest = reasoning.flush()
+            if rest:
+                out.append(ReasoningDelta(rest))
+            rest = content.flush()
+            if rest:
+                partial.append(rest)
+                out.append(ContentDelta(rest))
+            chars += len(rest)
+            return out
+
+        chunks = response.aiter_bytes()
+        problem: BaseException | None = None
+        too_large = False
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > self.max_answer_bytes:
+                    too_large = True
+                    break
+                for sse in parser.feed(chunk):
+                    for event in clean(decoder.feed(sse)):
+                        yield event
+                if decoder.done:
+                    break
+            if not too_large:
                 if decoder.done:
                     await self._drain(chunks)
                 else:
                     for sse in parser.close():
-                        for event in decoder.feed(sse):
+                        for event in clean(decoder.feed(sse)):
                             yield event
-                for event in decoder.end():
+                for event in clean(decoder.end()):
                     yield event
-            except (httpx.HTTPError, _StreamProblem) as exc:
-                raise self._midstream_error(t, exc, url, chars, "".join(partial)) from None
-        finally:
-            await response.aclose()
+                return
+        except (httpx.HTTPError, _StreamProblem) as exc:
+            problem = exc
+        for event in held():
+            yield event
+        text = "".join(partial)
+        if problem is None:
+            raise self._too_large(t, url, size, text)
+        raise self._midstream_error(t, problem, url, chars, text) from None
 
     @staticmethod
     async def _drain(chunks: AsyncIterator[bytes]) -> None:

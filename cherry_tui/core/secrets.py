@@ -24,7 +24,7 @@ import shlex
 import stat
 import threading
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
@@ -106,12 +106,87 @@ def mask(key: str) -> str:
     return f"{key[:4]}****{key[-4:]}"
 
 
-def scrub(text: str, keys: list[str]) -> str:
-    """Replace every key in ``text`` by its masked form."""
-    for key in sorted(keys, key=len, reverse=True):
-        if key:
-            text = text.replace(key, mask(key))
-    return text
+# Prefixes that key formats share: what follows one is the key's secret part, which a
+# server may echo on its own ("invalid api key: 0123...").
+KEY_PREFIXES = ("sk-ant-api03-", "sk-ant-", "sk-proj-", "sk-or-v1-", "sk-", "AIza", "gsk_",
+                "xai-", "hf_", "pk-", "ak-")
+SCRUB_MIN = 12  # this many characters of a key in a row are a recognisable part of it
+_WINDOW, _STRIDE = 8, 5  # every run of SCRUB_MIN characters holds one aligned window
+
+
+def scrub(text: str, keys: Sequence[str]) -> str:
+    """Replace every recognisable part of a key in ``text`` by the key's masked form.
+
+    Recognisable: the whole key, the key without a known prefix (``sk-``, ``sk-ant-``,
+    ``AIza`` ...), and any run of :data:`SCRUB_MIN` or more characters of the key.
+    Linear in ``text``: a few ``str.find`` scans per key.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for key in {k.strip() for k in keys if k and k.strip()}:
+        spans.extend(_key_spans(text, key))
+    if not spans:
+        return text
+    spans.sort()
+    out, pos = [], 0
+    for start, end, key in spans:
+        if end <= pos:
+            continue
+        if start < pos:
+            start = pos
+        else:
+            out.append(text[pos:start])
+            out.append(mask(key))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _key_spans(text: str, key: str) -> list[tuple[int, int, str]]:
+    spans = []
+    exact = {key}
+    for prefix in KEY_PREFIXES:
+        if key.startswith(prefix) and len(key) - len(prefix) >= 8:
+            exact.add(key[len(prefix):])
+            break
+    for frag in exact:
+        i = text.find(frag)
+        while i >= 0:
+            spans.append((i, i + len(frag), key))
+            i = text.find(frag, i + 1)
+    if len(key) < SCRUB_MIN:
+        return spans
+    for j in range(0, len(key) - _WINDOW + 1, _STRIDE):
+        window = key[j:j + _WINDOW]
+        i = text.find(window)
+        while i >= 0:
+            left = 0
+            while i - left > 0 and j - left > 0 and text[i - left - 1] == key[j - left - 1]:
+                left += 1
+            right = _WINDOW
+            while i + right < len(text) and j + right < len(key) and \
+                    text[i + right] == key[j + right]:
+                right += 1
+            if left + right >= SCRUB_MIN:
+                spans.append((i - left, i + right, key))
+            i = text.find(window, i + 1)
+    return spans
+
+
+def held_tail(text: str, keys: Sequence[str]) -> int:
+    """How many characters at the end of ``text`` could be the start of a key part.
+
+    A stream scrubber keeps these back until the next piece arrives, so a key split
+    across two reads is still masked. Runs shorter than 4 characters are let through.
+    """
+    best = 0
+    for key in keys:
+        if len(text) < 4 or text[-4:] not in key:
+            continue
+        n = 4
+        while n < len(text) and n < len(key) and text[-(n + 1):] in key:
+            n += 1
+        best = max(best, n)
+    return best
 
 
 # ---------------------------------------------------------------------------- keyring

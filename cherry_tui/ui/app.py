@@ -85,9 +85,12 @@ class CherryApp(App[None]):
     def client(self) -> Client:
         """The one HTTP client (cherry_tui.core.client.Client), made on first use."""
         if self._client is None:
-            from ..core.client import Client
+            from ..core.client import Client, answer_limit
 
-            self._client = Client()
+            limit, problem = answer_limit(self.config.get("max_answer_bytes"))
+            if problem:
+                self.notify(problem, title="Config", severity="warning", markup=False)
+            self._client = Client(max_answer_bytes=limit)
         return self._client
 
     @property
