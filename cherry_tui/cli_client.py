@@ -172,11 +172,13 @@ def cmd_models(args) -> int:
         models = asyncio.run(run())
     except ProviderError as exc:
         raise _failure(exc) from None
+    rows = [{"id": m, "kind": provider.kind_of(m)} for m in models]
     if args.json:  # JSON escapes C0 controls itself; the rest are escaped here
-        print(_json_line(models))
-    else:  # an id is one line of plain text, to a terminal or not
-        for m in models:
-            print(inert_line(m))
+        print(_json_line(rows))
+    else:  # an id is one line of plain text, to a terminal or not; its kind beside it
+        width = max((len(inert_line(m)) for m in models), default=0)
+        for row in rows:
+            print(f"{inert_line(row['id']):<{width}}  {row['kind']}")
     return 0
 
 
@@ -329,7 +331,9 @@ def _timeouts(p: argparse.ArgumentParser) -> None:
 def register(sub) -> None:
     p = sub.add_parser("models", help="fetch a provider's model list")
     p.add_argument("provider")
-    p.add_argument("--json", action="store_true", help="one JSON list of model ids")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON list of {id, kind} (kind: chat, reasoning, vision, "
+                   "embedding, rerank, image or audio)")
     _timeouts(p)
     p.set_defaults(func=cmd_models)
 
