@@ -87,7 +87,7 @@ def test_check_model_is_the_first_chat_model(config_file):
 
 
 class _Models(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         body = json.dumps({"object": "list", "data": [
             {"id": i} for i in ("gpt-4o", "text-embedding-3-small", "whisper-1", "my-model",
                                 "deepseek-reasoner")]}).encode()
