@@ -81,3 +81,29 @@ async def test_models_screen_fetch_filter_and_picker(llmock, config_file, monkey
         picker = app.screen
         assert isinstance(picker, ModelPicker)
         assert picker.refs == ["gw/gpt-4o", "gw/my-model"]
+
+
+async def test_editor_checks_the_first_chat_model_or_the_one_chosen(llmock, config_file,
+                                                                    monkeypatch):
+    from cherry_tui.ui.screens.editor import EditorScreen
+
+    monkeypatch.setenv("GW_KEY", "sk-gw-0123456789abcdef")
+    write(config_file, llmock.url)
+    app = CherryApp(config_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(EditorScreen("gw"))
+        await settle(pilot)
+        await pilot.press("ctrl+g")  # the embedding model is passed over
+        await settle(pilot)
+        assert llmock.last_request.model == "gpt-4o"
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, ModelPicker) and picker.shown == ["gpt-4o", "my-model"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert "the check asks my-model (chat)" in str(app.screen.query_one("#check").content)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert llmock.last_request.model == "my-model"

@@ -27,6 +27,8 @@ from textual.worker import Worker
 
 from ...core import addresses, secrets
 from ...core.config import Provider
+from ...core.doctor import check_model
+from ...core.model_kinds import CHAT_KINDS
 from ..access import cherry_app
 from ..widgets.choice import Choice
 from ..widgets.preview import AddressPreview
@@ -69,6 +71,7 @@ class EditorScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="editor.back"),
         Binding("ctrl+g,f5", "check", "Check", id="editor.check"),
+        Binding("ctrl+o,f6", "check_model", "Check model", id="editor.check_model"),
         Binding("ctrl+l,f4", "models", "Models", id="editor.models"),
         Binding("ctrl+r", "reveal", "Reveal key", id="editor.reveal"),
         Binding("ctrl+y", "copy_key_url", "Copy key page", id="editor.copy_key_url"),
@@ -91,6 +94,7 @@ class EditorScreen(Screen):
         self._committed_key: tuple[str, str] = ("keyring", "")
         self._check_worker: Worker[None] | None = None
         self._key_touched = False
+        self._check_choice: str | None = None  # the model ctrl+o chose for the check
 
     @property
     def config(self):
@@ -503,10 +507,29 @@ class EditorScreen(Screen):
         self._check_worker = self.run_worker(self._run_check(p), exclusive=True, group="check")
 
     def _check_model(self, p: Provider) -> str | None:
-        default = self.config.default_model
-        if default and default.partition("/")[0] == p.id:
-            return default.partition("/")[2]
-        return p.models[0] if p.models else None
+        if self._check_choice in p.models:
+            return self._check_choice
+        return check_model(p, self.config.default_model)
+
+    def action_check_model(self) -> None:
+        """Choose the chat model the check asks (default: the provider's default chat
+        model, see :func:`check_model`)."""
+        from .chat_dialogs import ModelPicker
+
+        p = self.provider
+        models = [m for m in p.models if p.kind_of(m) in CHAT_KINDS]
+        if not models:
+            self.notify("No chat models yet: ctrl+l adds them.", severity="warning")
+            return
+
+        def chosen(model: str | None) -> None:
+            if model:
+                self._check_choice = model
+                self.query_one("#check", Static).update(Text(
+                    f"the check asks {model} ({p.kind_of(model)}): ctrl+g checks",
+                    overflow="fold"))
+
+        self.app.push_screen(ModelPicker(models, self._check_model(p)), chosen)
 
     async def _run_check(self, p: Provider) -> None:
         check = self.query_one("#check", Static)
