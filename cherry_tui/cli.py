@@ -166,6 +166,9 @@ def cmd_key(args) -> int:
         status = info.source if info.source.startswith("cmd:") else info.status
         print(inert_line(f"{p.id}: {status}{detail}") +
               (f" {info.masked}" if info.present else ""))
+        if len(info.keys) > 1:  # used in turn; check --all-keys tries each
+            for n, key in enumerate(info.keys, 1):
+                print(f"  key {n}: {secrets.mask(key)}")
         if info.problem and info.present:
             err(f"{p.id}: {info.problem}")
             return 1

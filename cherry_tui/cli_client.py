@@ -191,6 +191,8 @@ def cmd_check(args) -> int:
     provider = get_provider(cfg, args.provider)
     keys = _keys(cfg, provider)
     model = args.model or doctor.check_model(provider, cfg.default_model)
+    if args.all_keys and keys:
+        return _check_each_key(args, provider, keys, model)
 
     async def run():
         async with _client(args) as client:
@@ -214,6 +216,32 @@ def cmd_check(args) -> int:
         raise Failure(result.message)
     if not args.json:
         print(inert_line(f"{provider.id}: {result.message}" + (f" ({url})" if url else "")))
+    return 0
+
+
+def _check_each_key(args, provider, keys: tuple[str, ...], model: str | None) -> int:
+    """``check --all-keys``: the same request with each key alone, one line per key with
+    its latency (as Cherry Studio's key list check); exit 1 when any key failed."""
+    from .core.secrets import mask
+    from .core.text import inert_line
+
+    async def run():
+        async with _client(args) as client:
+            return [await client.check(provider, [key], model) for key in keys]
+
+    results = asyncio.run(run())
+    failed = sum(not r.ok for r in results)
+    if args.json:
+        print(json.dumps({"provider": provider.id, "model": model, "ok": not failed,
+                          "keys": [{"key": mask(k), "ok": r.ok, "latency": round(r.latency, 3),
+                                    "message": r.message} for k, r in zip(keys, results)]},
+                         ensure_ascii=False))
+    else:
+        for n, (key, r) in enumerate(zip(keys, results), 1):
+            said = r.message if r.ok else f"failed after {r.latency:.2f} s: {r.message}"
+            print(inert_line(f"key {n} {mask(key)}: {said}"))
+    if failed:
+        raise Failure(f"{failed} of {len(keys)} keys of {provider.id} failed")
     return 0
 
 
@@ -343,8 +371,11 @@ def register(sub) -> None:
     p.add_argument("-m", "--model", help="ask this model for one token (default: the default "
                    "model when it is this provider's, else its first model; with no model, "
                    "the model list is fetched)")
+    p.add_argument("--all-keys", action="store_true", help="check each of the provider's "
+                   "keys alone, one line per key with its latency")
     p.add_argument("--json", action="store_true", help="one JSON object: ok, message, model, "
-                   "url and suggestions [{address, chat_url, status}]")
+                   "url and suggestions [{address, chat_url, status}] (with --all-keys: "
+                   "ok, model and keys [{key, ok, latency, message}])")
     _timeouts(p)
     p.set_defaults(func=cmd_check)
 
