@@ -226,7 +226,10 @@ def default_path() -> Path:
 class History:
     """The history database. Open once per app; all methods are short transactions."""
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, *, setup: bool = True,
+                 busy_ms: int = BUSY_TIMEOUT_MS):
+        """Open (and with ``setup``, create or migrate) the database. A second connection
+        to a file already set up (the writer's) passes ``setup=False``: it takes no lock."""
         self.path = Path(path) if path else default_path()
         if str(self.path) != ":memory:":
             # Conversations are private: the folder 0700, the file 0600 (SQLite gives its
@@ -234,13 +237,16 @@ class History:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
+        self.db = sqlite3.connect(str(self.path), timeout=busy_ms / 1000,
                                   isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
-        self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA busy_timeout={busy_ms}")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
+        self.fts: str | None = None
+        if not setup:
+            return
+        self.db.execute("PRAGMA journal_mode=WAL")
         with self._tx():
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
