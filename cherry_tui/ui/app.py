@@ -85,6 +85,9 @@ class CherryApp(App):
         self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
+        from .screens.chat import close_history
+
+        await close_history(self)  # chat writes still queued reach the file
         if self._client is not None:
             await self._client.aclose()
 

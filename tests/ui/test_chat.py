@@ -409,7 +409,7 @@ async def test_palette_lists_chat_actions(config_file, llmock, monkeypatch):
         names = [name for name, _, _ in screen.palette_commands()]
         assert any("export" in n for n in names)
         for _, _, action in screen.palette_commands():
-            assert hasattr(screen, f"action_{action}"), action
+            assert hasattr(screen, f"action_{action.split('(')[0]}"), action
 
 
 async def test_long_answer_flushes_are_coalesced(config_file, llmock, monkeypatch):
