@@ -594,6 +594,12 @@ class ChatScreen(Screen):
         entry.versions = self.turns.version(msg)
         return entry
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "version":  # shown (footer) and active only on a turn with versions
+            msg = getattr(self._target_entry(), "message", None)
+            return msg is not None and len(self.turns.siblings(msg)) > 1
+        return True
+
     def action_version(self, step: int) -> None:
         """Show the older (-1) or newer (1) version of the selected turn (else the last
         answer); the version shown is kept: the conversation goes on from it."""

@@ -866,6 +866,7 @@ class ChatLog(ScrollView, can_focus=True):
                                else top - max(0, view - height) // 2,
                                animate=False, immediate=True)
         self.refresh()
+        self.refresh_bindings()  # the version keys show only on a turn with versions
 
     def selectable(self, index: int) -> bool:
         return isinstance(self.entries[index], (UserEntry, AnswerEntry))
