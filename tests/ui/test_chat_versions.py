@@ -233,7 +233,8 @@ async def test_export_goes_to_downloads_and_never_overwrites(config_file, llmock
             assert field.value.startswith(str(home / "Downloads") + "/")
             field.value = str(home / "Downloads" / "chat.md")  # the same name twice
             await pilot.press("enter")
-            await wait_for(pilot, lambda: any("Exported to" in n for n in notes[seen:]),
+            await wait_for(pilot, lambda seen=seen: any("Exported to" in n
+                                                        for n in notes[seen:]),
                            what="export")
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="chat")
