@@ -125,3 +125,14 @@ def test_drafts_through_the_writer_are_readable_at_once(db_path):
     writer.close()
     assert reader.draft(None) == "new chat text"
     reader.close()
+
+
+def test_opening_a_locked_database_that_is_set_up_takes_no_lock(db_path):
+    holder = lock(db_path)
+    try:
+        db = History(db_path, busy_ms=100)  # set up already: reads only
+        assert db.fts in ("trigram", "unicode61") and db.list() == []
+        db.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

@@ -244,7 +244,7 @@ class History:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
         self.fts: str | None = None
-        if not setup:
+        if not setup or self._schema_current():
             return
         self.db.execute("PRAGMA journal_mode=WAL")
         with self._tx():
@@ -253,6 +253,20 @@ class History:
                     self.db.execute(stmt)
             self._migrate()
             self.fts = self._setup_fts()
+
+    def _schema_current(self) -> bool:
+        """True when the file is set up already: then opening it takes no write lock (another
+        process may hold it for seconds) and only reads."""
+        rows = {r["name"]: r["sql"] for r in self.db.execute(
+            "SELECT name, sql FROM sqlite_master")}
+        needed = {"conversations", "messages", "message_parts", "drafts", "messages_parent",
+                  "message_fts"}
+        if not needed <= set(rows):
+            return False
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return False
+        self.fts = "trigram" if "trigram" in (rows["message_fts"] or "") else "unicode61"
+        return True
 
     def _migrate(self) -> None:
         cols = {r["name"] for r in self.db.execute("PRAGMA table_info(messages)")}
