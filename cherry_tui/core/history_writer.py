@@ -42,6 +42,11 @@ class Job:
     done: Callable[[], None] | None = None  # called (in the writer thread) once written
 
 
+class Skipped(Exception):
+    """Raised by a write that depends on an earlier one that failed (an answer whose
+    conversation was never written): its text is kept, no second message is shown."""
+
+
 def is_locked(exc: BaseException) -> bool:
     text = str(exc).lower()
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
@@ -58,6 +63,7 @@ class HistoryWriter:
         self.in_memory = str(history.path) == ":memory:"
         self.recovery_dir = data_dir() if self.in_memory else history.path.parent
         self.recovery_file: Path | None = None
+        self._told = ""
         self.drafts: dict[int, str] = {}  # drafts written or waiting, by conversation id
         self._jobs: deque[Job] = deque()
         self._cond = threading.Condition()
@@ -90,8 +96,9 @@ class HistoryWriter:
 
         def write(db: History) -> None:
             conv_id = key()
-            if conv_id is None or conv_id >= 0:
-                db.save_draft(conv_id, text)
+            if conv_id is not None and conv_id < 0:
+                raise Skipped("its conversation could not be saved")
+            db.save_draft(conv_id, text)
 
         self.submit(write, recovery=lambda: f"Unsent draft:\n\n{text}" if text else "")
 
@@ -174,16 +181,18 @@ class HistoryWriter:
                 self._fail(job, str(exc))
                 return
             except Exception as exc:  # noqa: BLE001 - a failed write never ends the writer
-                self._fail(job, f"{type(exc).__name__}: {exc}")
+                self._fail(job, str(exc) or type(exc).__name__, quiet=isinstance(exc, Skipped))
                 return
+            self._told = ""  # written again: the next failure is news
             if job.done is not None:
                 job.done()
             return
 
-    def _fail(self, job: Job, reason: str) -> None:
+    def _fail(self, job: Job, reason: str, quiet: bool = False) -> None:
         text = job.recovery() if job.recovery is not None else ""
         if not text:
-            self._tell(f"Chat history: a change could not be saved ({reason}).")
+            if not quiet:
+                self._tell(f"Chat history: a change could not be saved ({reason}).")
             return
         try:
             path = self._save_recovery(text)
@@ -191,7 +200,8 @@ class HistoryWriter:
             self._tell(f"Chat history could not be saved ({reason}), nor a recovery file "
                        f"({exc.strerror or exc}): copy the text from the screen.")
             return
-        self._tell(f"Chat history could not be saved ({reason}): the text is in {path}")
+        why = "" if quiet else f" ({reason})"
+        self._tell(f"Chat history could not be saved{why}: the text is in {path}")
 
     def _save_recovery(self, text: str) -> Path:
         """Append ``text`` to this session's recovery file (private: 0600)."""
@@ -205,5 +215,6 @@ class HistoryWriter:
         return self.recovery_file
 
     def _tell(self, text: str) -> None:
-        if self.on_error is not None:
+        if self.on_error is not None and text != self._told:  # one failure, one message
+            self._told = text
             self.on_error(text)

@@ -208,6 +208,35 @@ async def test_a_locked_database_never_blocks_the_ui_nor_loses_the_answer(
     db.close()
 
 
+async def test_a_write_that_finally_fails_names_the_file_with_the_text(
+        config_file, llmock, monkeypatch, tmp_path):
+    words = [f"w{i}" for i in range(40)]
+    llmock.reply(" ".join(words))
+    app = mock_app(config_file, llmock, monkeypatch)
+    path = tmp_path / "data" / "history.sqlite3"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_chat(pilot)
+        writer = get_writer(app)
+        writer.give_up_after = 0.3  # the lock outlasts the writer's patience
+        holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            await ask(pilot, "Count to forty")
+            await wait_for(pilot, lambda: writer.pending == 0, timeout=30, what="writes")
+            await wait_for(pilot, lambda: any(
+                str(writer.recovery_file) in n.message for n in app._notifications),
+                timeout=10, what="the message naming the file")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        notes = [n.message for n in app._notifications]
+        assert len(notes) == 2, "\n".join(notes)  # the lock, and where the text is
+    text = writer.recovery_file.read_text()
+    assert "Count to forty" in text
+    assert " ".join(words) in text
+    assert writer.recovery_file.parent == tmp_path / "data"
+
+
 async def test_export_goes_to_downloads_and_never_overwrites(config_file, llmock, monkeypatch,
                                                              tmp_path):
     home = tmp_path / "home"

@@ -51,7 +51,7 @@ from ...core.client import (
 )
 from ...core.config import ConfigError, ConfigReadOnly, split_model_ref
 from ...core.history import Conversation, History, Message, Tree
-from ...core.history_writer import HistoryWriter
+from ...core.history_writer import HistoryWriter, Skipped
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
 from .chat_dialogs import ChatSettings, ModelPicker, SettingsDialog, model_refs
@@ -302,8 +302,7 @@ class ChatScreen(Screen):
         conv = self._ensure_conversation()
 
         def add(db: History) -> None:
-            if conv.id >= 0:
-                db.add(conv.id, msg, last=False)
+            db.add(_saved_id(conv), msg, last=False)
 
         # a user's text is kept if this fails; an answer's text by its finish()
         self._write(add, recovery=(lambda: _recovery_text(conv, msg))
@@ -317,8 +316,7 @@ class ChatScreen(Screen):
             text, thought = "".join(content), "".join(reasoning)
 
             def append(db: History) -> None:
-                if msg.id is not None:  # else its row failed: finish() keeps the text
-                    db.append_partial(msg.id, text, thought)
+                db.append_partial(_row_id(msg), text, thought)  # (else finish() keeps it)
 
             self._write(append)
             content.clear()
@@ -488,8 +486,7 @@ class ChatScreen(Screen):
         conv = self.conv
 
         def finish_(db: History) -> None:  # first the history: this also runs at quit
-            if msg.id is None:
-                raise LookupError("the answer's row was never written")
+            _row_id(msg)
             db.finish(msg)
 
         self._write(finish_, recovery=lambda: _recovery_text(conv, msg))
@@ -546,7 +543,7 @@ class ChatScreen(Screen):
         if self.conv is not None:
             conv = self.conv
             conv.model = ref
-            self._write(lambda db: conv.id >= 0 and db.update(conv.id, model=ref))
+            self._write(lambda db: db.update(_saved_id(conv), model=ref))
         config = self.app.config
         if config.default_model != ref:
             try:
@@ -624,7 +621,7 @@ class ChatScreen(Screen):
             self.chat_input.clear()
         chosen = versions[n]
         self.turns.select(chosen)
-        self._write(lambda db: chosen.id is not None and db.select_version(chosen.id))
+        self._write(lambda db: db.select_version(_row_id(chosen)))
         log = self.log_view
         index = next(j for j, e in enumerate(log.entries) if getattr(e, "message", None) is msg)
         self.messages[self.messages.index(msg):] = self.turns.path(chosen)
@@ -722,8 +719,8 @@ class ChatScreen(Screen):
                 conv.title = result.title or conv.title
                 conv.system_prompt = result.system_prompt
                 conv.temperature = result.temperature
-                self._write(lambda db: conv.id >= 0 and db.update(
-                    conv.id, title=conv.title, system_prompt=conv.system_prompt,
+                self._write(lambda db: db.update(
+                    _saved_id(conv), title=conv.title, system_prompt=conv.system_prompt,
                     temperature=conv.temperature))
             else:
                 self.title_text = result.title
@@ -793,7 +790,7 @@ class ChatScreen(Screen):
             if title and self.conv is not None:
                 conv = self.conv
                 conv.title = title.strip()
-                self._write(lambda db: conv.id >= 0 and db.rename(conv.id, conv.title))
+                self._write(lambda db: db.rename(_saved_id(conv), conv.title))
                 self._update_bar()
 
         self.app.push_screen(PromptDialog("Rename conversation", "Title", self.conv.title), done)
@@ -811,7 +808,7 @@ class ChatScreen(Screen):
         def done(yes: bool | None) -> None:
             if yes and self.conv is not None:
                 conv = self.conv
-                self._write(lambda db: conv.id >= 0 and db.delete(conv.id))
+                self._write(lambda db: db.delete(_saved_id(conv)))
                 self.notify("Conversation deleted.")
                 self._draft_saved = self._typed  # its draft goes with it
                 self.conv = None
@@ -882,6 +879,19 @@ def export_conversation(screen: Screen, conversation_id: int,
     screen.app.push_screen(PromptDialog("Export to Markdown", "File", default,
                                         "enter: write (an existing file is kept)    "
                                         "esc: cancel"), write)
+
+
+def _saved_id(conv: Conversation) -> int:
+    """The conversation's row id, for a write that runs after its creation was tried."""
+    if conv.id < 0:
+        raise Skipped("its conversation could not be saved")
+    return conv.id
+
+
+def _row_id(msg: Message) -> int:
+    if msg.id is None:
+        raise Skipped("its message could not be saved")
+    return msg.id
 
 
 def _recovery_text(conv: Conversation | None, msg: Message) -> str:
