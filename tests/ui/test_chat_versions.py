@@ -272,3 +272,34 @@ async def test_export_goes_to_downloads_and_never_overwrites(config_file, llmock
     assert any(f"Exported to {first}" in n for n in notes)
     assert any(f"Exported to {second}" in n and "chat.md exists" in n for n in notes)
     assert not list(tmp_path.glob("*.md"))  # nothing in the current directory
+
+
+async def test_editing_an_earlier_question_branches_there(config_file, llmock, monkeypatch,
+                                                          tmp_path):
+    llmock.reply("A1.")
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await ask(pilot, "Q1")
+        llmock.reply("A2.")
+        await ask(pilot, "Q2")
+        await type_text(pilot, "unsent")
+        await pilot.press("tab", "up", "up", "up", "e")  # Q1: the input is not empty
+        assert screen.editing is None and screen.chat_input.text == "unsent"
+        screen.chat_input.text = ""
+        await pilot.press("tab", "up", "up", "up", "e")
+        assert screen.editing is not None and screen.chat_input.text == "Q1"
+        screen.chat_input.text = "Q1 again"
+        llmock.reply("A1 again.")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.streaming is None and
+                       last_answer(screen).content == "A1 again.", what="answer")
+        assert [m.content for m in screen.messages] == ["Q1 again", "A1 again."]
+        assert llmock.last_request.body["messages"] == [
+            {"role": "user", "content": "Q1 again"}]
+    db = history_file(tmp_path)
+    [conv] = db.list()
+    tree = db.tree(conv.id)
+    assert [[m.content for m in tree.path(r)] for r in tree.roots] == [
+        ["Q1", "A1.", "Q2", "A2."], ["Q1 again", "A1 again."]]
+    db.close()

@@ -643,7 +643,11 @@ class ChatScreen(Screen):
 
     def _edit(self, msg: Message) -> None:
         """Put ``msg`` in the input: sending it makes a new version of that turn."""
-        self._save_draft()
+        if self.editing is None and self.chat_input.text.strip():
+            self.notify("Send or clear what is in the input first: editing would replace it.",
+                        severity="warning")
+            self.chat_input.focus()
+            return
         self.editing = msg
         self.chat_input.text = msg.content
         self.chat_input.move_cursor(self.chat_input.document.end)
