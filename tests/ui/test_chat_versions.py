@@ -303,3 +303,23 @@ async def test_editing_an_earlier_question_branches_there(config_file, llmock, m
     assert [[m.content for m in tree.path(r)] for r in tree.roots] == [
         ["Q1", "A1.", "Q2", "A2."], ["Q1 again", "A1 again."]]
     db.close()
+
+
+async def test_deleting_the_conversation_keeps_the_typed_text(config_file, llmock, monkeypatch,
+                                                              tmp_path):
+    llmock.reply("A.")
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await ask(pilot, "to be deleted")
+        await type_text(pilot, "still wanted")
+        screen.action_delete()
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.conv is None, what="deleted")
+        await pilot.pause()
+        assert screen.chat_input.text == "still wanted"
+        await wait_for(pilot, lambda: get_writer(app).pending == 0, what="writes")
+    db = history_file(tmp_path)
+    assert db.list() == [] and db.draft(None) == "still wanted"
+    db.close()

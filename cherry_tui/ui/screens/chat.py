@@ -743,8 +743,8 @@ class ChatScreen(Screen):
 
         def done(result) -> None:
             if self.conv is not None and self.conv.id in screen.deleted:
-                self._draft_saved = self._typed  # its draft went with it
                 self.conv = None
+                self._draft_saved = ""  # its draft went with it; the text stays (new chat)
                 self.action_new_conversation()
             elif self.conv is not None and self.conv.id in screen.renamed:
                 self.conv.title = screen.renamed[self.conv.id]
@@ -814,8 +814,8 @@ class ChatScreen(Screen):
                 conv = self.conv
                 self._write(lambda db: db.delete(_saved_id(conv)))
                 self.notify("Conversation deleted.")
-                self._draft_saved = self._typed  # its draft goes with it
                 self.conv = None
+                self._draft_saved = ""  # its draft goes with it; the text stays (new chat)
                 self.action_new_conversation()
 
         self.app.push_screen(ConfirmDialog(
