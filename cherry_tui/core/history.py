@@ -193,6 +193,9 @@ class Tree:
         return tree
 
 
+Messages = list[Message]  # (inside History, ``list`` is a method's name)
+
+
 @dataclass
 class Conversation:
     id: int
@@ -317,7 +320,7 @@ class History:
             self.db.execute("INSERT INTO message_fts(rowid, content) VALUES (?, ?)",
                             (message_id, content))
 
-    def _unindex(self, where: str, args: tuple) -> None:
+    def _unindex(self, where: str, args: tuple[object, ...]) -> None:
         if self.fts:
             self.db.execute(f"DELETE FROM message_fts WHERE rowid IN "
                             f"(SELECT id FROM messages WHERE {where})", args)
@@ -352,7 +355,7 @@ class History:
                 "INSERT INTO conversations(title, model, system_prompt, temperature, created, "
                 "updated) VALUES (?, ?, ?, ?, ?, ?)",
                 (title, model, system_prompt, temperature, now, now))
-        return Conversation(id=cur.lastrowid, title=title, model=model,
+        return Conversation(id=_rowid(cur), title=title, model=model,
                             system_prompt=system_prompt, temperature=temperature,
                             created=now, updated=now)
 
@@ -370,16 +373,16 @@ class History:
     def list(self, limit: int | None = None) -> list[Conversation]:
         """Conversations, newest (last updated) first."""
         sql = "SELECT * FROM conversations ORDER BY updated DESC, id DESC"
-        args: tuple = ()
+        args: tuple[object, ...] = ()
         if limit is not None:
             sql += " LIMIT ?"
             args = (limit,)
         return [self._conversation(r) for r in self.db.execute(sql, args)]
 
     def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM conversations").fetchone()[0]
+        return int(self.db.execute("SELECT count(*) FROM conversations").fetchone()[0])
 
-    def update(self, conversation_id: int, **fields) -> None:
+    def update(self, conversation_id: int, **fields: object) -> None:
         """Set title, model, system_prompt and/or temperature."""
         allowed = {"title", "model", "system_prompt", "temperature"}
         bad = set(fields) - allowed
@@ -402,7 +405,7 @@ class History:
             self.db.execute("DELETE FROM drafts WHERE conversation_id=?", (conversation_id,))
 
     # ------------------------------------------------------------------ messages
-    def messages(self, conversation_id: int) -> list[Message]:
+    def messages(self, conversation_id: int) -> Messages:
         """The kept version of every turn, in order."""
         return self.tree(conversation_id).path()
 
@@ -418,12 +421,13 @@ class History:
 
     def _last_kept(self, conversation_id: int) -> int | None:
         """The id of the last message of the kept path (what a new message follows)."""
-        return self.db.execute(
+        last = self.db.execute(
             "WITH RECURSIVE path(id) AS ("
             " SELECT id FROM messages WHERE conversation_id=? AND parent_id IS NULL"
             " AND active=1"
             " UNION ALL SELECT m.id FROM messages m JOIN path p ON m.parent_id = p.id"
             " WHERE m.active=1) SELECT max(id) FROM path", (conversation_id,)).fetchone()[0]
+        return None if last is None else int(last)
 
     def _fold_parts(self, msg: Message) -> None:
         """Add the saved parts of a message still streaming (here or in another instance)."""
@@ -454,7 +458,7 @@ class History:
                 (conversation_id, message.role, message.content, message.reasoning,
                  message.model, message.status, message.error, message.prompt_tokens,
                  message.completion_tokens, message.elapsed, message.created, parent_id))
-            message.id = cur.lastrowid
+            message.id = _rowid(cur)
             message.parent_id = parent_id
             message.active = True
             message.conversation_id = conversation_id
@@ -484,6 +488,8 @@ class History:
 
     def finish(self, message: Message) -> None:
         """Store the final state of a streamed message; its parts are folded in."""
+        if message.id is None:
+            raise ValueError("the message was never saved: add() it first")
         with self._tx():
             self.db.execute(
                 "UPDATE messages SET content=?, reasoning=?, model=?, status=?, error=?, "
@@ -545,12 +551,12 @@ class History:
                     "WHERE id=? AND status='streaming'",
                     (msg.content, msg.reasoning, msg.status, msg.id))
                 self.db.execute("DELETE FROM message_parts WHERE message_id=?", (msg.id,))
-                self._index(msg.id, msg.content)
+                self._index(row["id"], msg.content)
             n += 1
         return n
 
     # ------------------------------------------------------------------ search
-    def search(self, text: str, limit: int = 200) -> list[Conversation]:
+    def search(self, text: str, limit: int = 200) -> Conversations:
         """Conversations whose title or messages contain ``text``, newest first."""
         text = text.strip()
         if not text:
@@ -587,8 +593,18 @@ class History:
             f"SELECT * FROM conversations WHERE id IN ({marks}) "
             "ORDER BY updated DESC, id DESC LIMIT ?", (*found, limit))]
         for c in convs:
-            c.snippet = " ".join(found[c.id].split()) if found[c.id] else None
+            snip = found[c.id]
+            c.snippet = " ".join(snip.split()) if snip else None
         return convs
+
+
+Conversations = list[Conversation]
+
+
+def _rowid(cur: sqlite3.Cursor) -> int:
+    if cur.lastrowid is None:
+        raise sqlite3.DatabaseError("the row was not inserted")
+    return cur.lastrowid
 
 
 def _snippet(content: str, text: str, around: int = 30) -> str:
