@@ -43,6 +43,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.timer import Timer
 from textual.worker import Worker
 
 from ...core import history as hist
@@ -58,12 +59,12 @@ from .chat_dialogs import ChatSettings, ModelPicker, SettingsDialog, model_refs
 
 
 def get_history(app) -> History:
-    """The app's one history database (made on first use; in memory if the file fails)."""
+    """The app's one history database (made on first use; in memory if the file fails).
+    The UI reads through it; every write goes through :func:`get_writer`."""
     db = getattr(app, "_chat_history", None)
     if db is None:
         try:
             db = History()
-            db.recover()
         except (sqlite3.Error, OSError) as exc:
             db = History(Path(":memory:"))
             app.notify(f"Chat history cannot be saved ({exc}); this session's chats are "
@@ -88,6 +89,7 @@ def get_writer(app) -> HistoryWriter:
                 pass
 
         writer = HistoryWriter(get_history(app), on_error=failed)
+        writer.submit(lambda db: db.recover())  # answers a crash left "streaming"
         app._history_writer = writer
     return writer
 
@@ -174,7 +176,7 @@ class ChatScreen(Screen):
         self._unsaved: tuple[list[str], list[str]] = ([], [])
         self._pending_text: str | None = None
         self._intro_entry: Entry | None = None
-        self._draft_timer = None
+        self._draft_timer: Timer | None = None
         self._draft_saved = ""  # the input's text as last saved for this conversation
         self._typed = ""  # the input's text (kept here: the input is gone at unmount)
 
@@ -202,6 +204,7 @@ class ChatScreen(Screen):
         return get_writer(self.app)
 
     def on_mount(self) -> None:
+        get_writer(self.app)  # started now: it also marks answers a crash left streaming
         self.log_view.flush_hook = self._save_partial
         self.model_ref = self._initial_model()
         if self.open_id is not None:
