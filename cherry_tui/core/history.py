@@ -620,9 +620,9 @@ def _snippet(content: str, text: str, around: int = 30) -> str:
 def to_markdown(conv: Conversation) -> str:
     """A conversation as a Markdown document. Terminal control characters in the text
     are made visible (ESC -> ``^[``), so ``cat`` of the file is harmless."""
-    from .client import neutralize_controls
+    from .text import inert
 
-    return neutralize_controls(_markdown(conv))
+    return inert(_markdown(conv))
 
 
 def _markdown(conv: Conversation) -> str:

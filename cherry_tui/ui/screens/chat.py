@@ -53,6 +53,7 @@ from ...core.client import (
 from ...core.config import ConfigError, ConfigReadOnly, split_model_ref
 from ...core.history import Conversation, History, Message, Tree
 from ...core.history_writer import HistoryWriter, Skipped
+from ...core.text import inert
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
 from .chat_dialogs import ChatSettings, ModelPicker, SettingsDialog, model_refs
@@ -83,7 +84,7 @@ def get_writer(app) -> HistoryWriter:
         def failed(text: str) -> None:  # in the writer's thread: never wait for the UI
             try:
                 loop.call_soon_threadsafe(partial(
-                    app.notify, text, title="History", severity="error", timeout=30,
+                    app.notify, inert(text), title="History", severity="error", timeout=30,
                     markup=False))
             except RuntimeError:  # the app has ended; the recovery file holds the text
                 pass
@@ -877,11 +878,11 @@ def export_conversation(screen: Screen, conversation_id: int,
         try:
             atomic_write_text(path, hist.to_markdown(found))
         except OSError as exc:
-            screen.notify(f"Cannot write {path}: {exc.strerror or exc}", severity="error",
-                          markup=False)
+            screen.notify(inert(f"Cannot write {path}: {exc.strerror or exc}"),
+                          severity="error", markup=False)
             return
         note = f" ({asked.name} exists: kept)" if path != asked.absolute() else ""
-        screen.notify(f"Exported to {path}{note}", markup=False, timeout=10)
+        screen.notify(inert(f"Exported to {path}{note}"), markup=False, timeout=10)
 
     screen.app.push_screen(PromptDialog("Export to Markdown", "File", default,
                                         "enter: write (an existing file is kept)    "
