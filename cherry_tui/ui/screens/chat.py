@@ -268,13 +268,13 @@ class ChatScreen(Screen):
     def on_resize(self) -> None:
         self._update_bar()
 
-    # ------------------------------------------------------------------ db helpers
-    def _db(self, fn, *args, **kwargs):
-        """Run one history call; a failure is shown, the chat goes on."""
+    # ------------------------------------------------------------------ history
+    def _read(self, conversation_id: int) -> Conversation | None:
+        """Read one conversation (writes go through the writer); a failure is shown."""
         try:
-            return fn(*args, **kwargs)
+            return self.db.get(conversation_id)
         except sqlite3.Error as exc:
-            self.notify(f"Chat history could not be saved: {exc}", title="History",
+            self.notify(inert(f"Chat history could not be read: {exc}"), title="History",
                         severity="error", markup=False)
             return None
 
@@ -761,7 +761,7 @@ class ChatScreen(Screen):
         self.app.push_screen(screen, done)
 
     def open_conversation(self, conversation_id: int) -> None:
-        conv = self._db(self.db.get, conversation_id)
+        conv = self._read(conversation_id)
         if conv is None:
             self.notify("That conversation no longer exists.", severity="warning")
             self._intro()
