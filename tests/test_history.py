@@ -10,6 +10,7 @@ import time
 import pytest
 
 from cherry_tui.core import history as h
+from cherry_tui.core import history_export as export
 from cherry_tui.core.history import History, Message
 
 
@@ -240,7 +241,7 @@ def test_export_keeps_every_version_marked(hist):
     hist.add(c.id, Message("assistant", "A partial", status=h.STOPPED, parent=u))
     edited = hist.add(c.id, Message("user", "Better question"), last=False)
     hist.add(c.id, Message("assistant", "Answer to the better one"))
-    md = h.to_markdown(hist.get(c.id))
+    md = export.to_markdown(hist.get(c.id))
     main, _, rest = md.partition("# Versions not kept")
     assert "## You · version 2 of 2\n\nBetter question" in main
     assert "Answer to the better one" in main and "Question\n" not in main
@@ -260,17 +261,17 @@ def test_export_goes_to_downloads_or_the_data_dir_never_overwrites(tmp_path, mon
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
     monkeypatch.setenv("CHERRY_TUI_DATA", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
-    assert h.export_dir() == tmp_path / "data"  # no Downloads folder: the data folder
+    assert export.export_dir() == tmp_path / "data"  # no Downloads folder: the data folder
     (tmp_path / "home" / "Documents").mkdir(parents=True)
-    assert h.export_dir() == tmp_path / "home" / "Documents"
+    assert export.export_dir() == tmp_path / "home" / "Documents"
     (tmp_path / "home" / "Downloads").mkdir()
-    assert h.export_dir() == tmp_path / "home" / "Downloads"
+    assert export.export_dir() == tmp_path / "home" / "Downloads"
     target = tmp_path / "home" / "Downloads" / "chat-1.md"
-    assert h.free_path(target) == target
+    assert export.free_path(target) == target
     target.write_text("mine")
-    assert h.free_path(target) == target.with_name("chat-1-2.md")
+    assert export.free_path(target) == target.with_name("chat-1-2.md")
     target.with_name("chat-1-2.md").write_text("mine too")
-    assert h.free_path(target) == target.with_name("chat-1-3.md")
+    assert export.free_path(target) == target.with_name("chat-1-3.md")
 
 
 WRITER = r"""
@@ -313,20 +314,20 @@ def test_export_markdown(hist, tmp_path):
     hist.add(c.id, Message("assistant", "", model="mock/gpt", status=h.ERROR,
                            error="HTTP 429 rate limited"))
     conv = hist.get(c.id)
-    md = h.to_markdown(conv)
+    md = export.to_markdown(conv)
     assert md.startswith("# Write *code*\n")
     assert "- Temperature: 0.5" in md and "## System\n\nTerse." in md
     assert "## You\n\nWrite *code*" in md
     assert "```py\nprint(1)\n```" in md and "*(stopped)*" in md
     assert "<summary>Reasoning</summary>" in md
     assert "> Error: HTTP 429 rate limited" in md
-    assert h.export_filename(conv) == f"write-code-{c.id}.md"
+    assert export.export_filename(conv) == f"write-code-{c.id}.md"
 
 
 def test_export_makes_control_characters_visible(hist):
     c = hist.create()
     hist.add(c.id, Message("user", "hi"))
     hist.add(c.id, Message("assistant", "clear \x1b[2J and \x1b]52;c;aGk=\x07"))
-    md = h.to_markdown(hist.get(c.id))
+    md = export.to_markdown(hist.get(c.id))
     assert "\x1b" not in md and "\x07" not in md
     assert "clear ^[[2J and ^[]52;c;aGk=^G" in md

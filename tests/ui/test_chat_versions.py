@@ -7,6 +7,7 @@ import sqlite3
 import threading
 
 from cherry_tui.core import history as h
+from cherry_tui.core import history_export as export
 from cherry_tui.ui.app import CherryApp
 from cherry_tui.ui.screens.chat import ChatScreen, get_writer
 from cherry_tui.ui.screens.history import HistoryScreen
@@ -56,7 +57,7 @@ async def test_regenerate_keeps_the_old_answer_as_a_version(config_file, llmock,
     assert [m.content for m in db.messages(conv.id)] == ["Q", "One.", "And?", "Three."]
     tree = db.tree(conv.id)
     assert [m.content for m in tree.siblings(db.messages(conv.id)[1])] == ["One.", "Two."]
-    md = h.to_markdown(db.get(conv.id))
+    md = export.to_markdown(db.get(conv.id))
     assert "version 1 of 2" in md and "Two." in md.partition("Versions not kept")[2]
     db.close()
     # reopened: the kept versions

@@ -47,6 +47,7 @@ from textual.timer import Timer
 from textual.worker import Worker
 
 from ...core import history as hist
+from ...core import history_export as export
 from ...core.client import (
     ContentDelta, Finish, ProviderError, ReasoningDelta, Usage, neutralize_controls,
 )
@@ -866,17 +867,17 @@ def export_conversation(screen: Screen, conversation_id: int,
     if conv is None:
         return
     found = conv
-    default = str(hist.free_path(hist.export_dir() / hist.export_filename(found)))
+    default = str(export.free_path(export.export_dir() / export.export_filename(found)))
 
     def write(path_text: str | None) -> None:
         if not path_text:
             return
         asked = Path(path_text).expanduser()
         if asked.is_dir():
-            asked = asked / hist.export_filename(found)
-        path = hist.free_path(asked.absolute())
+            asked = asked / export.export_filename(found)
+        path = export.free_path(asked.absolute())
         try:
-            atomic_write_text(path, hist.to_markdown(found))
+            atomic_write_text(path, export.to_markdown(found))
         except OSError as exc:
             screen.notify(inert(f"Cannot write {path}: {exc.strerror or exc}"),
                           severity="error", markup=False)
