@@ -15,6 +15,8 @@
   (kept): the kept versions, turn by turn, are the conversation that goes on. An edited
   question starts a branch: the answers to the old question stay under the old version.
 * An unsent draft is kept per conversation (``drafts``; 0 is the new chat without one).
+* The TUI writes through :mod:`.history_writer` (another thread, retried while another
+  process holds the lock); Markdown export is in :mod:`.history_export`.
 
 Pure logic: no Textual import.
 """
