@@ -232,10 +232,11 @@ class History:
     """The history database. Open once per app; all methods are short transactions."""
 
     def __init__(self, path: Path | None = None, *, setup: bool = True,
-                 busy_ms: int = BUSY_TIMEOUT_MS):
+                 busy_ms: int | None = None):
         """Open (and with ``setup``, create or migrate) the database. A second connection
         to a file already set up (the writer's) passes ``setup=False``: it takes no lock."""
         self.path = Path(path) if path else default_path()
+        busy_ms = BUSY_TIMEOUT_MS if busy_ms is None else busy_ms
         if str(self.path) != ":memory:":
             # Conversations are private: the folder 0700, the file 0600 (SQLite gives its
             # -wal and -shm files the database file's mode).

@@ -19,7 +19,7 @@ from _chat_helpers import (
 )
 
 FULL = " ".join(f"word{i}" for i in range(401))
-LOCK_HELD = 4.0  # seconds (SQLite's busy timeout in the history is 5)
+LOCK_HELD = 8.0  # seconds another process holds the history's write lock
 
 
 async def test_regenerate_keeps_the_old_answer_as_a_version(config_file, llmock, monkeypatch,
@@ -168,6 +168,9 @@ async def test_a_locked_database_never_blocks_the_ui_nor_loses_the_answer(
         config_file, llmock, monkeypatch, tmp_path):
     words = [f"w{i}" for i in range(40)]
     llmock.pace(20).reply(" ".join(words))
+    # SQLite's busy timeout longer than the lock: a UI thread that touched the file would
+    # wait for the release (and then succeed), so only a UI that never waits passes
+    monkeypatch.setattr(h, "BUSY_TIMEOUT_MS", 60_000)
     app = mock_app(config_file, llmock, monkeypatch)
     path = tmp_path / "data" / "history.sqlite3"
     released = threading.Event()
@@ -178,8 +181,6 @@ async def test_a_locked_database_never_blocks_the_ui_nor_loses_the_answer(
                                  check_same_thread=False)
         holder.execute("BEGIN EXCLUSIVE")
 
-        # The other process lets go after LOCK_HELD seconds: less than SQLite's busy
-        # timeout, so a UI thread waiting on the file would only go on after the release.
         def release() -> None:
             holder.execute("COMMIT")
             released.set()
