@@ -9,7 +9,7 @@ import threading
 from cherry_tui.core import history as h
 from cherry_tui.core import history_export as export
 from cherry_tui.ui.app import CherryApp
-from cherry_tui.ui.screens.chat import ChatScreen, get_writer
+from cherry_tui.ui.screens.chat import ChatScreen, chat_help_sections, get_writer
 from cherry_tui.ui.screens.history import HistoryScreen
 from cherry_tui.ui.widgets.chatlog import UserEntry
 
@@ -39,6 +39,8 @@ async def test_regenerate_keeps_the_old_answer_as_a_version(config_file, llmock,
         await pilot.press("tab")
         ids = {b.binding.id for b in screen.active_bindings.values()}
         assert {"chatlog.version_prev", "chatlog.version_next"} <= ids  # in the footer
+        helped = {b.id for _, bindings, _ in chat_help_sections() for b in bindings}
+        assert {"chatlog.version_prev", "chatlog.version_next"} <= helped  # and in help
         await pilot.press("left_square_bracket")
         text = log_text(screen)
         assert "One." in text and "Two." not in text and "‹ 1/2 ›" in text
