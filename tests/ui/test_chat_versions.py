@@ -327,3 +327,21 @@ async def test_deleting_the_conversation_keeps_the_typed_text(config_file, llmoc
     db = history_file(tmp_path)
     assert db.list() == [] and db.draft(None) == "still wanted"
     db.close()
+
+
+async def test_the_version_keys_follow_the_keymap(config_file, llmock, monkeypatch):
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text('[keymap]\n"chatlog.version_prev" = "comma"\n')
+    llmock.reply("One.")
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await ask(pilot, "Q")
+        llmock.reply("Two.")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: last_answer(screen).content == "Two." and
+                       screen.streaming is None, what="regenerated")
+        await pilot.press("tab", "left_square_bracket")  # moved away: [ does nothing now
+        assert "Two." in log_text(screen)
+        await pilot.press("comma")
+        assert "One." in log_text(screen) and "Two." not in log_text(screen)
