@@ -8,6 +8,8 @@ or speak HTTP themselves.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
     from ..core.client import Client
     from ..core.history import History
+    from ..core.history_writer import HistoryWriter
 
 
 class CherryApp(App[None]):
@@ -52,6 +55,7 @@ class CherryApp(App[None]):
         self.themes = install_themes(self)  # shipped + user theme files; problems: on_mount
         self._client: Client | None = None  # the one HTTP client, made on first use
         self._history: History | None = None  # the chat history, opened on first use
+        self._history_writer: HistoryWriter | None = None  # its writer thread, likewise
 
     def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
@@ -95,7 +99,8 @@ class CherryApp(App[None]):
 
     @property
     def history(self) -> History:
-        """The one chat history database, opened on first use (in memory if the file fails)."""
+        """The one chat history database, opened on first use (in memory if the file
+        fails). Screens read through it; every write goes through :attr:`history_writer`."""
         if self._history is None:
             import sqlite3
 
@@ -103,13 +108,50 @@ class CherryApp(App[None]):
 
             try:
                 self._history = History()
-                self._history.recover()
             except (sqlite3.Error, OSError) as exc:
                 self._history = History(Path(":memory:"))
                 self.notify(f"Chat history cannot be saved ({exc}); this session's chats are "
                             "kept in memory only.", title="History", severity="error",
                             timeout=15, markup=False)
         return self._history
+
+    @property
+    def history_writer(self) -> HistoryWriter:
+        """The one history writer: another thread, retried while the file is locked (see
+        cherry_tui.core.history_writer), so the UI never waits on a write."""
+        if self._history_writer is None:
+            import asyncio
+
+            from ..core.history_writer import HistoryWriter
+
+            loop = asyncio.get_running_loop()
+
+            def failed(text: str) -> None:  # in the writer's thread: never wait for the UI
+                try:
+                    loop.call_soon_threadsafe(partial(
+                        self.notify, inert(text), title="History", severity="error",
+                        timeout=30, markup=False))
+                except RuntimeError:  # the app has ended; the recovery file holds the text
+                    pass
+
+            writer = HistoryWriter(self.history, on_error=failed)
+            writer.submit(lambda db: db.recover())  # answers a crash left "streaming"
+            self._history_writer = writer
+        return self._history_writer
+
+    def write_then(self, write: Callable[[History], object], then: Callable[[], None]) -> None:
+        """Queue a history write; ``then`` runs on the UI's loop once it is written."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+
+        def done() -> None:
+            try:
+                loop.call_soon_threadsafe(then)
+            except RuntimeError:  # the app has ended
+                pass
+
+        self.history_writer.submit(write, done=done)
 
     def _fatal_error(self) -> None:
         """Textual prints a crash's traceback with every frame's local variables, which can
@@ -124,6 +166,10 @@ class CherryApp(App[None]):
         self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
+        if self._history_writer is not None:  # chat writes still queued reach the file
+            import asyncio
+
+            await asyncio.to_thread(self._history_writer.close)
         if self._client is not None:
             await self._client.aclose()
 

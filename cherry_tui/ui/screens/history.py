@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from ...core.history import Conversation, History
 from ..widgets.chatlog import clean
+from ..access import cherry_app
 from .export import export_conversation
 
 
@@ -58,6 +59,8 @@ class HistoryScreen(Screen[int | str | None]):
         self.current = current
         self.shown: list[Conversation] = []
         self._query = ""
+        self.deleted: set[int] = set()  # for the chat: its conversation may be gone
+        self.renamed: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Text("History · type to search · ↓ to the list · enter opens"),
@@ -86,8 +89,11 @@ class HistoryScreen(Screen[int | str | None]):
         return True
 
     def _fill(self, keep: int | None = None) -> None:
+        if not self.is_attached:
+            return  # a write finished after the screen closed
         db = self.history
-        self.shown = db.search(self._query) if self._query.strip() else db.list(500)
+        shown = db.search(self._query) if self._query.strip() else db.list(500)
+        self.shown = [c for c in shown if c.id not in self.deleted]
         options = self.options
         options.clear_options()
         # the room inside the list: its border, padding and scrollbar taken off
@@ -160,8 +166,9 @@ class HistoryScreen(Screen[int | str | None]):
 
         def done(title: str | None) -> None:
             if title:
-                self.history.rename(conv.id, title)
-                self._fill(keep=conv.id)
+                self.renamed[conv.id] = title.strip()
+                cherry_app(self).write_then(lambda db: db.rename(conv.id, title),
+                           lambda: self._fill(keep=conv.id))
 
         self.app.push_screen(PromptDialog("Rename conversation", "Title", conv.title), done)
 
@@ -174,9 +181,9 @@ class HistoryScreen(Screen[int | str | None]):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.history.delete(conv.id)
+                self.deleted.add(conv.id)
                 self.notify(f"Deleted {conv.display_title!r}.", markup=False)
-                self._fill()
+                cherry_app(self).write_then(lambda db: db.delete(conv.id), self._fill)
 
         self.app.push_screen(ConfirmDialog("Delete this conversation?",
                                            f"{conv.display_title!r} is removed for good.",
