@@ -29,6 +29,7 @@ import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Union
 from urllib.parse import urlsplit
@@ -44,7 +45,8 @@ from .text import inert
 __all__ = [
     "AnthropicStreamDecoder", "CheckResult", "Client", "ContentDelta", "Event", "Finish",
     "KINDS", "OpenAIStreamDecoder", "ProviderError", "ReasoningDelta", "SSEEvent",
-    "SSEParser", "ThinkSplitter", "Usage", "neutralize_controls", "parse_model_list",
+    "SSEParser", "ThinkSplitter", "Usage", "Waiting", "neutralize_controls",
+    "parse_model_list",
 ]
 
 KINDS = ("auth", "not_found", "rate_limit", "server", "connect", "dns", "tls", "timeout",
@@ -117,7 +119,15 @@ class Finish:
     reason: str | None
 
 
-Event = Union[ContentDelta, ReasoningDelta, Usage, Finish]
+@dataclass(frozen=True)
+class Waiting:
+    """The client waits ``seconds`` before asking again (the server said 429, Retry-After)."""
+
+    seconds: float
+    reason: str
+
+
+Event = Union[ContentDelta, ReasoningDelta, Usage, Finish, Waiting]
 
 
 @dataclass(frozen=True)
@@ -705,6 +715,18 @@ class Client:
     async def _open(self, t: _Target, method: str, url: str, *, body: dict | None = None,
                     stream: bool = False, model: str | None = None) -> httpx.Response:
         """Send, with bounded retries on 429; returns an open (unread) 2xx response."""
+        response = None
+        async for step in self._open_steps(t, method, url, body=body, stream=stream,
+                                           model=model):
+            if isinstance(step, httpx.Response):
+                response = step
+        assert response is not None  # _open_steps ends with a response or raises
+        return response
+
+    async def _open_steps(self, t: _Target, method: str, url: str, *, body: dict | None = None,
+                          stream: bool = False, model: str | None = None,
+                          ) -> AsyncIterator[Waiting | httpx.Response]:
+        """Like _open, telling each wait before it starts (Waiting); the response last."""
         attempt = 0
         while True:
             key = t.pool.next()
@@ -720,7 +742,8 @@ class Client:
                                   "client was closed", url=url) from None
                 raise
             if response.status_code < 300:
-                return response
+                yield response
+                return
             try:
                 raw = await self._read_limited(response)
             except httpx.HTTPError:
@@ -741,6 +764,7 @@ class Client:
                     wait = min(1.0 * 2 ** attempt, 8.0)
                 if wait <= self.max_retry_wait:
                     attempt += 1
+                    yield Waiting(wait, "rate limited by the server")
                     await asyncio.sleep(wait)
                     continue
             raise self._status_error(t, response, raw, url, key, model, attempt + 1)
@@ -1005,7 +1029,15 @@ class Client:
         url = t.resolved.chat
         body = self._chat_body(t, model, messages, stream=True, temperature=temperature,
                                max_tokens=max_tokens)
-        response = await self._open(t, "POST", url, body=body, stream=True, model=model)
+        response = None
+        async with aclosing(self._open_steps(t, "POST", url, body=body, stream=True,
+                                             model=model)) as steps:
+            async for step in steps:
+                if isinstance(step, Waiting):
+                    yield step  # the consumer may stop here: aclosing ends the wait
+                else:
+                    response = step
+        assert response is not None  # _open_steps ends with a response or raises
         chars = 0
         partial: list[str] = []
         try:

@@ -7,7 +7,11 @@ Keys (ids in parentheses, for ``[keymap]``):
                        shift+enter, ctrl+enter
     ↑ in empty input   edit and resend the last message
     escape             stop the answer; else cancel editing; else back   (chat.stop)
-    ctrl+l             choose the model (fuzzy filter)  (chat.model)
+                       (never within a second of an answer's end: that esc was
+                       meant as stop; with unsent text in the input it asks first)
+    ctrl+c             while an answer arrives: stop it (chat.interrupt); else copy
+    ctrl+l             choose this conversation's model (fuzzy filter; ctrl+d in the
+                       picker also makes it the default for new chats)  (chat.model)
     ctrl+r             retry / regenerate the last answer  (chat.retry)
     ctrl+o             history: open, rename, delete, search, export  (chat.history)
     ctrl+s             settings: title, system prompt, temperature  (chat.settings)
@@ -24,6 +28,7 @@ in the last frame.
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 import time
 from functools import partial
@@ -35,19 +40,25 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
+from textual.actions import SkipAction
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from ...core import history as hist
 from ...core.client import (
-    ContentDelta, Finish, ProviderError, ReasoningDelta, Usage, neutralize_controls,
+    ContentDelta, Finish, ProviderError, ReasoningDelta, Usage, Waiting, neutralize_controls,
 )
-from ...core.config import ConfigError, ConfigReadOnly, split_model_ref
+from ...core.config import split_model_ref
 from ...core.history import Conversation, History, Message
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
-from .chat_dialogs import ChatSettings, ModelPicker, SettingsDialog, model_refs
+from ...core.text import inert_line
+from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
+from .common import commit
+
+STOP_GRACE = 1.0  # s after an answer ends in which esc still means "stop", never "back"
 
 
 def get_history(app) -> History:
@@ -101,7 +112,12 @@ class ChatScreen(Screen):
     BINDINGS = [
         Binding("escape", "stop_or_back", "Stop", id="chat.stop",
                 tooltip="Stop the answer; else cancel editing; else go back"),
-        Binding("ctrl+l", "pick_model", "Model", id="chat.model"),
+        # Priority: the picker opens when ctrl+l is read, so a burst typed right after it
+        # ("ctrl+l seed enter" over a laggy SSH link) reaches the picker, not the input.
+        Binding("ctrl+l", "pick_model", "Model", id="chat.model", priority=True),
+        # Priority over the input's copy, only while an answer arrives (else skipped).
+        Binding("ctrl+c", "interrupt", "Stop", id="chat.interrupt", show=False,
+                priority=True),
         Binding("ctrl+r", "regenerate", "Retry", id="chat.retry"),
         Binding("ctrl+o", "history", "History", id="chat.history"),
         Binding("ctrl+s", "settings", "Settings", id="chat.settings"),
@@ -124,6 +140,8 @@ class ChatScreen(Screen):
         self._unsaved: tuple[list[str], list[str]] = ([], [])
         self._pending_text: str | None = None
         self._intro_entry: Entry | None = None
+        self._answer_ended = -STOP_GRACE  # time.monotonic() when the last answer ended
+        self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -324,6 +342,8 @@ class ChatScreen(Screen):
                     msg.completion_tokens = event.completion_tokens
                 elif isinstance(event, Finish):
                     finish = event.reason
+                elif isinstance(event, Waiting):
+                    self._show_wait(entry, event)
         except ProviderError as exc:
             status, error = hist.ERROR, exc.message
         except asyncio.CancelledError:
@@ -354,6 +374,7 @@ class ChatScreen(Screen):
             self._db(self.db.finish, msg)
         self.streaming = None
         self.worker = None
+        self._answer_ended = time.monotonic()
         if not self.is_attached or not self.is_mounted:
             return
         try:
@@ -371,8 +392,14 @@ class ChatScreen(Screen):
 
     # ------------------------------------------------------------------ actions
     def action_stop_or_back(self) -> None:
+        """esc: stop the answer; else cancel editing; else leave the log; else go back,
+        asking first when the input holds text not sent."""
         if self.worker is not None and self.streaming is not None:
             self.worker.cancel()
+            return
+        if time.monotonic() - self._answer_ended < STOP_GRACE:
+            # The answer ended as esc was pressed: it was meant as stop, not as back.
+            self.notify("The answer had already ended.", timeout=2)
             return
         if self.editing is not None:
             self.editing = None
@@ -383,38 +410,91 @@ class ChatScreen(Screen):
             self.log_view.select(None)
             self.chat_input.focus()
             return
-        if len(self.app.screen_stack) > 1:
+        if len(self.app.screen_stack) <= 1:
+            return
+        if not self.chat_input.text.strip():
             self.app.pop_screen()
+            return
+        from .dialogs import ConfirmDialog
+
+        def leave(yes: bool | None) -> None:
+            if yes and self.is_current:
+                self.app.pop_screen()
+
+        self.app.push_screen(ConfirmDialog(
+            "Leave this chat?", "The input holds a message you have not sent.",
+            yes="Leave"), leave)
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: stop the answer while one arrives; otherwise ctrl+c keeps its meaning."""
+        if self.worker is None or self.streaming is None:
+            raise SkipAction()
+        self.worker.cancel()
+
+    @on(ChatInput.Submitted)
+    def _follow_new_message(self) -> None:
+        """A message sent while reading back: show it and its answer (the log keeps
+        following the answer until the user scrolls up again)."""
+        log = self.log_view
+        log.follow = True
+        log.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def _show_wait(self, entry: AnswerEntry, event: Waiting) -> None:
+        """The server asked to wait (429 Retry-After): say so under the answer and count
+        down; esc stops as always."""
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+        until = time.monotonic() + event.seconds
+        shown = ""
+
+        def tick() -> None:
+            nonlocal shown
+            left = math.ceil(until - time.monotonic())
+            if left > 0 and entry is self.streaming:
+                text = f"{event.reason}, retrying in {left} s (esc stops)"
+            else:  # retrying now, or the answer ended (an error's hint then stays)
+                text = None if entry.note == shown else entry.note
+                if self._wait_timer is not None:
+                    self._wait_timer.stop()
+                self._wait_timer = None
+            if text != entry.note:
+                entry.note = text
+                shown = text or ""
+                self.log_view.update_entry(entry)
+
+        tick()
+        self._wait_timer = self.set_interval(0.25, tick)
 
     def action_pick_model(self) -> None:
         refs = model_refs(self.app.config)
 
-        def chosen(ref: str | None) -> None:
-            if not ref:
+        def chosen(choice: ModelChoice | None) -> None:
+            if choice is None:
                 self._pending_text = None
                 return
-            self.set_model(ref)
+            self.set_model(choice.ref)
+            if choice.make_default:
+                self._make_default(choice.ref)
             if self._pending_text:
                 text, self._pending_text = self._pending_text, None
                 self.send(text)
 
-        self.app.push_screen(ModelPicker(refs, self.model_ref), chosen)
+        self.app.push_screen(ModelPicker(refs, self.model_ref, self.app.config.default_model),
+                             chosen)
+
+    def _make_default(self, ref: str) -> None:
+        """ctrl+d in the picker: the user asked for this model in new chats too."""
+        config = self.app.config
+        if config.default_model == ref or commit(
+                self.app, lambda: config.set_value("default_model", ref), "default model"):
+            self.notify(Text(f"{inert_line(ref)} is the default model for new chats."))
 
     def set_model(self, ref: str) -> None:
+        """This conversation's model (kept with it); the config's default stays."""
         self.model_ref = ref
         if self.conv is not None and self.conv.id >= 0:
             self.conv.model = ref
             self._db(self.db.update, self.conv.id, model=ref)
-        config = self.app.config
-        if config.default_model != ref:
-            try:
-                config.set_value("default_model", ref)
-                config.save()
-            except ConfigReadOnly:
-                pass  # the app already said the config file is not loaded
-            except (ConfigError, OSError) as exc:
-                self.notify(f"The model choice is not remembered: {exc}", severity="warning",
-                            markup=False)
         log = self.log_view
         if not self.messages and log.entries and log.entries == [self._intro_entry]:
             log.clear()  # the greeting names the model: say the new one
