@@ -90,6 +90,15 @@ def _model_ref(cfg, ref: str | None):
     if not ref:
         raise UsageError("no model: use -m PROVIDER/MODEL (e.g. -m deepseek/deepseek-chat), "
                          "or set default_model in the config file")
+    if "/" not in ref:  # -m PROVIDER: its model in default_model, else its first model
+        provider = get_provider(cfg, ref)
+        pid, _, model = (cfg.default_model or "").partition("/")
+        if pid == provider.id and model:
+            return provider, model
+        if provider.models:
+            return provider, provider.models[0]
+        raise UsageError(f"provider {ref!r} has no models: add one (cherry-tui models {ref} "
+                         f"lists the server's), or use -m {ref}/MODEL")
     try:
         pid, model = split_model_ref(ref)
     except ValueError as exc:
@@ -226,7 +235,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("ask", help="ask a model a question; the answer streams to stdout")
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL",
-                   help="the model to ask (default: default_model from the config)")
+                   help="the model to ask (default: default_model from the config); "
+                        "PROVIDER alone: its model in default_model, else its first")
     p.add_argument("-s", "--system", metavar="SYSTEM", help="a system prompt")
     p.add_argument("-t", "--temperature", type=float, metavar="TEMPERATURE")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")
