@@ -91,7 +91,12 @@ def _model_ref(cfg, ref: str | None):
         raise UsageError("no model: use -m PROVIDER/MODEL (e.g. -m deepseek/deepseek-chat), "
                          "or set default_model in the config file")
     if "/" not in ref:  # -m PROVIDER: its model in default_model, else its first model
-        provider = get_provider(cfg, ref)
+        try:
+            provider = cfg.provider(ref)
+        except KeyError:
+            ids = ", ".join(p.id for p in cfg.providers())
+            raise UsageError(f"{ref!r} is neither a provider nor PROVIDER/MODEL (e.g. "
+                             f"-m deepseek/deepseek-chat); providers: {ids}") from None
         pid, _, model = (cfg.default_model or "").partition("/")
         if pid == provider.id and model:
             return provider, model

@@ -26,7 +26,7 @@ def test_ask_with_a_provider_alone_prefers_its_default_model(config_file, llmock
 def test_ask_with_an_unknown_provider_alone_says_which_exist(config_file, llmock):
     write_config(config_file, llmock.url)
     line = one_error_line(run("ask", "-m", "nosuch", "hi"), status=2)
-    assert "unknown provider 'nosuch'" in line and "mock" in line
+    assert "'nosuch' is neither a provider nor PROVIDER/MODEL" in line and "mock" in line
 
 
 def test_ask_with_a_provider_without_models_says_what_to_do(config_file, llmock):
