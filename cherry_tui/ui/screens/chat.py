@@ -141,6 +141,7 @@ class ChatScreen(Screen):
         self._pending_text: str | None = None
         self._intro_entry: Entry | None = None
         self._answer_ended = -STOP_GRACE  # time.monotonic() when the last answer ended
+        self._told_ended = 0.0  # the _answer_ended that esc said "already ended" for
         self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
 
     # ------------------------------------------------------------------ layout
@@ -399,7 +400,9 @@ class ChatScreen(Screen):
             return
         if time.monotonic() - self._answer_ended < STOP_GRACE:
             # The answer ended as esc was pressed: it was meant as stop, not as back.
-            self.notify("The answer had already ended.", timeout=2)
+            if self._told_ended != self._answer_ended:  # once, however often esc is hit
+                self._told_ended = self._answer_ended
+                self.notify("The answer had already ended.", timeout=2)
             return
         if self.editing is not None:
             self.editing = None
