@@ -774,18 +774,22 @@ def export_conversation(screen: Screen, conversation_id: int) -> None:
 
 def chat_help_sections() -> list[tuple[str, list, str]]:
     """The chat's keys for the help screen (? / F1)."""
-    from .chat_dialogs import ModelPicker, SettingsDialog
+    from .chat_dialogs import ModelPicker, PickerFilter, SettingsDialog
     from .history import HistoryScreen
 
     return [
         ("Chat", [*ChatInput.BINDINGS, *ChatScreen.BINDINGS],
          "enter sends; ctrl+j (or alt+enter, shift+enter) starts a new line - ctrl+enter "
          "rarely reaches a program over SSH or tmux. Pasting many lines never sends. "
-         "↑ in the empty input edits the last message and sends it again. esc stops an "
-         "answer (what arrived is kept, marked stopped), else cancels editing, else goes "
-         "back. ctrl+p lists every chat action: export, rename, delete, copy, reasoning."),
+         "↑ in the empty input edits the last message and sends it again. esc (or ctrl+c) "
+         "stops an answer (what arrived is kept, marked stopped); else esc cancels editing, "
+         "else goes back - never in the second after an answer ends (a late stop), and "
+         "with unsent text it asks first. ctrl+p lists every chat action: export, rename, "
+         "delete, copy, reasoning."),
         ("Chat log (tab)", ChatLog.BINDINGS, "↑↓ select a message; esc goes back to the input."),
-        ("Model picker", ModelPicker.BINDINGS, "Type to filter (fuzzy); enter chooses."),
+        ("Model picker", [*PickerFilter.BINDINGS, *ModelPicker.BINDINGS],
+         "Type to filter (fuzzy); enter chooses this conversation's model; ctrl+d also "
+         "makes it the default for new chats."),
         ("Chat settings", SettingsDialog.BINDINGS,
          "Title, system prompt and temperature of this conversation."),
         ("Chat history", HistoryScreen.BINDINGS,
