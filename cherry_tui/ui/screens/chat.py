@@ -400,8 +400,9 @@ class ChatScreen(Screen):
             return
         if time.monotonic() - self._answer_ended < STOP_GRACE:
             # The answer ended as esc was pressed: it was meant as stop, not as back.
-            if self._told_ended != self._answer_ended:  # once, however often esc is hit
-                self._told_ended = self._answer_ended
+            stopped = bool(self.messages) and self.messages[-1].status == hist.STOPPED
+            if not stopped and self._told_ended != self._answer_ended:  # once, however
+                self._told_ended = self._answer_ended                  # often esc is hit
                 self.notify("The answer had already ended.", timeout=2)
             return
         if self.editing is not None:
@@ -453,6 +454,7 @@ class ChatScreen(Screen):
         def tick() -> None:
             nonlocal shown
             left = math.ceil(until - time.monotonic())
+            text: str | None
             if left > 0 and entry is self.streaming:
                 text = f"{event.reason}, retrying in {left} s (esc stops)"
             else:  # retrying now, or the answer ended (an error's hint then stays)
@@ -490,7 +492,7 @@ class ChatScreen(Screen):
         config = self.app.config
         if config.default_model == ref or commit(
                 self.app, lambda: config.set_value("default_model", ref), "default model"):
-            self.notify(Text(f"{inert_line(ref)} is the default model for new chats."))
+            self.notify(f"{inert_line(ref)} is the default model for new chats.", markup=False)
 
     def set_model(self, ref: str) -> None:
         """This conversation's model (kept with it); the config's default stays."""
