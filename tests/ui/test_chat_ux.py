@@ -203,6 +203,17 @@ async def test_picker_burst_with_backspace_and_no_pause(config_file, llmock, mon
         assert screen.model_ref == "mock/seed-1-6" and screen.chat_input.text == "okx"
 
 
+async def test_picker_burst_cancelled_with_esc_keeps_the_rest(config_file, llmock,
+                                                               monkeypatch):
+    app = mock_app(config_file, llmock, monkeypatch, models=("gpt-4o-mini", "seed-1-6"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        burst(app, "ctrl+l", "s", "e", "escape", "h", "i")
+        await wait_for(pilot, lambda: app.screen is screen and screen.chat_input.text == "hi",
+                       what="the picker cancelled, the rest in the input")
+        assert screen.model_ref == "mock/gpt-4o-mini"
+
+
 async def test_picking_a_model_keeps_the_default(config_file, llmock, monkeypatch):
     app = mock_app(config_file, llmock, monkeypatch, models=("gpt-4o-mini", "seed-1-6"))
     app.config.set_value("default_model", "mock/gpt-4o-mini")

@@ -117,12 +117,10 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
         self.set_focus(self.query_one(PickerFilter))
 
     async def on_key(self, event: events.Key) -> None:
-        """A key the app gave the screen before the filter had focus goes to the filter;
-        one read after the picker closed goes back to the app."""
-        flt = self.query_one(PickerFilter)
-        # flt.takes(): the filter stops such keys, so this one never went through it
-        if flt.takes(event) or self is not self.app.screen:
-            await flt.read_key(event)
+        """A key the app gave the screen itself (read before the filter had focus) is
+        read by the filter, in order; one read after the picker closed goes back to the
+        app. (A key the filter declined comes by here too: declined again.)"""
+        await self.query_one(PickerFilter).read_key(event)
 
     def _fill(self, query: str) -> None:
         self.filled = query
