@@ -36,11 +36,11 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
-from textual.actions import SkipAction
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -52,9 +52,9 @@ from ...core.client import (
 )
 from ...core.config import split_model_ref
 from ...core.history import Conversation, History, Message
+from ...core.text import inert_line
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
-from ...core.text import inert_line
 from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
 from .common import commit
 
