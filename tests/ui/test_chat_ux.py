@@ -98,6 +98,25 @@ async def test_esc_with_an_empty_input_leaves_at_once(config_file, llmock, monke
                        what="the provider list")
 
 
+async def test_esc_cancels_editing_but_keeps_changed_text(config_file, llmock, monkeypatch):
+    llmock.reply("First answer.")
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await ask(pilot, "Original question")
+        screen._answer_ended -= 5
+        await pilot.press("up")  # edit the last message, unchanged: esc clears
+        assert screen.editing is not None and screen.chat_input.text == "Original question"
+        await pilot.press("escape")
+        assert screen.editing is None and screen.chat_input.text == ""
+        await pilot.press("up")
+        await type_text(pilot, " with more")
+        await pilot.press("escape")  # changed: cancelled, the text stays
+        assert screen.editing is None
+        assert screen.chat_input.text == "Original question with more"
+        assert app.screen is screen
+
+
 # ---------------------------------------------------------------------- settings focus
 def _row_label_reversed(dialog: SettingsDialog, field_id: str) -> bool:
     label = dialog.query_one(f"#{field_id}").parent.query_one(Label)

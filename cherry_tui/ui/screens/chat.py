@@ -406,8 +406,11 @@ class ChatScreen(Screen):
                 self.notify("The answer had already ended.", timeout=2)
             return
         if self.editing is not None:
-            self.editing = None
-            self.chat_input.clear()
+            original, self.editing = self.editing.content, None
+            if self.chat_input.text == original:
+                self.chat_input.clear()
+            else:  # what the user changed is theirs: it stays, to send as a new message
+                self.notify("Editing cancelled: your changed text stays in the input.")
             self._update_bar()
             return
         if self.focused is not self.chat_input and self.log_view.has_focus:
