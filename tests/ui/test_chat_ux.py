@@ -343,3 +343,20 @@ async def test_picker_no_match_is_said_inside_and_arrows_choose(config_file, llm
         await pilot.press("down", "enter")  # the second match, as highlighted
         await wait_for(pilot, lambda: app.screen is screen, what="the chat")
         assert screen.model_ref == picker.shown[1]
+
+
+async def test_toasts_sit_above_the_key_bar(config_file, llmock, monkeypatch):
+    from textual.widgets._toast import Toast
+
+    from cherry_tui.ui.widgets.keybar import KeyBar
+
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, ProvidersScreen), what="list")
+        bar = app.screen.query_one(KeyBar)
+        assert bar.region.height == 2  # at 80 columns the keys take two lines
+        app.notify("Something happened.", title="Note")
+        await wait_for(pilot, lambda: app.screen.query(Toast), what="the toast")
+        await settle(pilot)
+        [toast] = app.screen.query(Toast)
+        assert toast.region.bottom <= bar.region.y, (toast.region, bar.region)
