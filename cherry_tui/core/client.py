@@ -29,7 +29,8 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -854,7 +855,7 @@ class Client:
 
     async def _attempts(self, t: _Target, method: str, url: str, *, body: dict | None,
                         stream: bool, model: str | None
-                        ) -> AsyncIterator[Waiting | httpx.Response]:
+                        ) -> AsyncGenerator[Waiting | httpx.Response, None]:
         """Yield a :class:`Waiting` before each pause of a 429 retry, then the response."""
         attempt = 0
         while True:
@@ -1205,11 +1206,13 @@ class Client:
         body = self._chat_body(t, model, messages, stream=True, temperature=temperature,
                                max_tokens=max_tokens)
         response: httpx.Response | None = None
-        async for item in self._attempts(t, "POST", url, body=body, stream=True, model=model):
-            if isinstance(item, Waiting):
-                yield item
-            else:
-                response = item
+        async with aclosing(self._attempts(t, "POST", url, body=body, stream=True,
+                                           model=model)) as attempts:
+            async for item in attempts:
+                if isinstance(item, Waiting):
+                    yield item  # the consumer may stop here: aclosing ends the wait
+                else:
+                    response = item
         assert response is not None  # _attempts ends with a response or raises
         try:
             if "event-stream" not in response.headers.get("content-type", "").lower():

@@ -271,7 +271,7 @@ async def test_model_picker_filters_and_is_remembered(config_file, llmock, monke
         assert isinstance(app.screen, ModelPicker)
         await type_text(pilot, "dsr1")
         assert app.screen.shown[0] == "other/deepseek/deepseek-r1"
-        await pilot.press("enter")
+        await pilot.press("ctrl+d")  # choose it and make it the default (enter: this chat)
         assert screen.model_ref == "other/deepseek/deepseek-r1"
         llmock.reply("ok")
         await ask(pilot, "hi")
@@ -308,6 +308,7 @@ async def test_settings_system_prompt_and_temperature(config_file, llmock, monke
         screen = await open_chat(pilot)
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, SettingsDialog)
+        await pilot.press("tab")  # title -> system prompt
         await type_text(pilot, "You are terse.")
         await pilot.press("tab")  # -> temperature
         await type_text(pilot, "0.2")

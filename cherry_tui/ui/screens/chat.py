@@ -7,7 +7,11 @@ Keys (ids in parentheses, for ``[keymap]``):
                        shift+enter, ctrl+enter
     ↑ in empty input   edit and resend the last message (a new version of it)
     escape             stop the answer; else cancel editing; else back   (chat.stop)
-    ctrl+l             choose the model (fuzzy filter)  (chat.model)
+                       (never within a second of an answer's end: that esc was
+                       meant as stop; with unsent text in the input it asks first)
+    ctrl+c             while an answer arrives: stop it (chat.interrupt); else copy
+    ctrl+l             choose this conversation's model (fuzzy filter; ctrl+d in the
+                       picker also makes it the default for new chats)  (chat.model)
     ctrl+r             retry / regenerate the last answer  (chat.retry)
     ctrl+o             history: open, rename, delete, search, export  (chat.history)
     ctrl+s             settings: title, system prompt, temperature  (chat.settings)
@@ -29,6 +33,7 @@ the chat is left or switched).
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 import time
 from collections.abc import Callable
@@ -36,28 +41,32 @@ from functools import partial
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static
 from textual.timer import Timer
+from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from ...core import history as hist
 from ...core.client import (
-    ContentDelta, Finish, ProviderError, ReasoningDelta, Usage, neutralize_controls,
+    ContentDelta, Finish, ProviderError, ReasoningDelta, Usage, Waiting, neutralize_controls,
 )
-from ...core.config import ConfigError, ConfigReadOnly, split_model_ref
+from ...core.config import split_model_ref
 from ...core.history import Conversation, History, Message, Tree
 from ...core.history_writer import HistoryWriter, Skipped
-from ...core.text import inert
+from ...core.text import inert, inert_line
+from ..access import cherry_app
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
-from ..access import cherry_app
-from .chat_dialogs import ChatSettings, ModelPicker, SettingsDialog, model_refs
+from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
+from .common import commit
 from .export import export_conversation
+
+STOP_GRACE = 1.0  # s after an answer ends in which esc still means "stop", never "back"
 
 
 DRAFT_DEBOUNCE = 0.5  # seconds of no typing before the draft is saved
@@ -98,7 +107,12 @@ class ChatScreen(Screen):
     BINDINGS = [
         Binding("escape", "stop_or_back", "Stop", id="chat.stop",
                 tooltip="Stop the answer; else cancel editing; else go back"),
-        Binding("ctrl+l", "pick_model", "Model", id="chat.model"),
+        # Priority: the picker opens when ctrl+l is read, so a burst typed right after it
+        # ("ctrl+l seed enter" over a laggy SSH link) reaches the picker, not the input.
+        Binding("ctrl+l", "pick_model", "Model", id="chat.model", priority=True),
+        # Priority over the input's copy, only while an answer arrives (else skipped).
+        Binding("ctrl+c", "interrupt", "Stop", id="chat.interrupt", show=False,
+                priority=True),
         Binding("ctrl+r", "regenerate", "Retry", id="chat.retry"),
         Binding("ctrl+o", "history", "History", id="chat.history"),
         Binding("ctrl+s", "settings", "Settings", id="chat.settings"),
@@ -125,6 +139,9 @@ class ChatScreen(Screen):
         self._draft_timer: Timer | None = None
         self._draft_saved = ""  # the input's text as last saved for this conversation
         self._typed = ""  # the input's text (kept here: the input is gone at unmount)
+        self._answer_ended = -STOP_GRACE  # time.monotonic() when the last answer ended
+        self._told_ended = 0.0  # the _answer_ended that esc said "already ended" for
+        self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -409,6 +426,8 @@ class ChatScreen(Screen):
                     msg.completion_tokens = event.completion_tokens
                 elif isinstance(event, Finish):
                     finish = event.reason
+                elif isinstance(event, Waiting):
+                    self._show_wait(entry, event)
         except ProviderError as exc:
             status, error = hist.ERROR, exc.message
         except asyncio.CancelledError:
@@ -444,6 +463,7 @@ class ChatScreen(Screen):
         self._write(finish_, recovery=lambda: _recovery_text(conv, msg))
         self.streaming = None
         self.worker = None
+        self._answer_ended = time.monotonic()
         if not self.is_attached or not self.is_mounted:
             return
         try:
@@ -461,51 +481,117 @@ class ChatScreen(Screen):
 
     # ------------------------------------------------------------------ actions
     def action_stop_or_back(self) -> None:
+        """esc: stop the answer; else cancel editing; else leave the log; else go back,
+        asking first when the input holds text not sent."""
         if self.worker is not None and self.streaming is not None:
             self.worker.cancel()
             return
+        if time.monotonic() - self._answer_ended < STOP_GRACE:
+            # The answer ended as esc was pressed: it was meant as stop, not as back.
+            stopped = bool(self.messages) and self.messages[-1].status == hist.STOPPED
+            if not stopped and self._told_ended != self._answer_ended:  # once, however
+                self._told_ended = self._answer_ended                  # often esc is hit
+                self.notify("The answer had already ended.", timeout=2)
+            return
         if self.editing is not None:
-            self.editing = None
-            self.chat_input.clear()
+            original, self.editing = self.editing.content, None
+            if self.chat_input.text == original:
+                self.chat_input.clear()
+            else:  # what the user changed is theirs: it stays, to send as a new message
+                self.notify("Editing cancelled: your changed text stays in the input.")
             self._update_bar()
             return
         if self.focused is not self.chat_input and self.log_view.has_focus:
             self.log_view.select(None)
             self.chat_input.focus()
             return
-        if len(self.app.screen_stack) > 1:
+        if len(self.app.screen_stack) <= 1:
+            return
+        if not self.chat_input.text.strip():
             self.app.pop_screen()
+            return
+        from .dialogs import ConfirmDialog
+
+        def leave(yes: bool | None) -> None:
+            if yes and self.is_current:
+                self.app.pop_screen()
+
+        self.app.push_screen(ConfirmDialog(
+            "Leave this chat?", "The input holds a message you have not sent.",
+            yes="Leave"), leave)
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: stop the answer while one arrives; otherwise ctrl+c keeps its meaning."""
+        if self.worker is None or self.streaming is None:
+            raise SkipAction()
+        self.worker.cancel()
+
+    @on(ChatInput.Submitted)
+    def _follow_new_message(self) -> None:
+        """A message sent while reading back: show it and its answer (the log keeps
+        following the answer until the user scrolls up again)."""
+        log = self.log_view
+        log.follow = True
+        log.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def _show_wait(self, entry: AnswerEntry, event: Waiting) -> None:
+        """The server asked to wait (429 Retry-After): say so under the answer and count
+        down; esc stops as always."""
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+        until = time.monotonic() + event.seconds
+        shown = ""
+
+        def tick() -> None:
+            nonlocal shown
+            left = math.ceil(until - time.monotonic())
+            text: str | None
+            if left > 0 and entry is self.streaming:
+                text = f"rate limited by the server, retrying in {left} s (esc stops)"
+            else:  # retrying now, or the answer ended (an error's hint then stays)
+                text = None if entry.note == shown else entry.note
+                if self._wait_timer is not None:
+                    self._wait_timer.stop()
+                self._wait_timer = None
+            if text != entry.note:
+                entry.note = text
+                shown = text or ""
+                self.log_view.update_entry(entry)
+
+        tick()
+        self._wait_timer = self.set_interval(0.25, tick)
 
     def action_pick_model(self) -> None:
         refs = model_refs(cherry_app(self).config)
 
-        def chosen(ref: str | None) -> None:
-            if not ref:
+        def chosen(choice: ModelChoice | None) -> None:
+            if choice is None:
                 self._pending_text = None
                 return
-            self.set_model(ref)
+            self.set_model(choice.ref)
+            if choice.make_default:
+                self._make_default(choice.ref)
             if self._pending_text:
                 text, self._pending_text = self._pending_text, None
                 self.send(text)
 
-        self.app.push_screen(ModelPicker(refs, self.model_ref), chosen)
+        self.app.push_screen(
+            ModelPicker(refs, self.model_ref, cherry_app(self).config.default_model), chosen)
+
+    def _make_default(self, ref: str) -> None:
+        """ctrl+d in the picker: the user asked for this model in new chats too."""
+        config = cherry_app(self).config
+        if config.default_model == ref or commit(
+                self.app, lambda: config.set_value("default_model", ref), "default model"):
+            self.notify(f"{inert_line(ref)} is the default model for new chats.", markup=False)
 
     def set_model(self, ref: str) -> None:
+        """This conversation's model (kept with it); the config's default stays."""
         self.model_ref = ref
         if self.conv is not None:
             conv = self.conv
             conv.model = ref
             self._write(lambda db: db.update(_saved_id(conv), model=ref))
-        config = cherry_app(self).config
-        if config.default_model != ref:
-            try:
-                config.set_value("default_model", ref)
-                config.save()
-            except ConfigReadOnly:
-                pass  # the app already said the config file is not loaded
-            except (ConfigError, OSError) as exc:
-                self.notify(f"The model choice is not remembered: {exc}", severity="warning",
-                            markup=False)
         log = self.log_view
         if not self.messages and log.entries and log.entries == [self._intro_entry]:
             log.clear()  # the greeting names the model: say the new one
@@ -824,21 +910,25 @@ def _recovery_text(conv: Conversation | None, msg: Message) -> str:
 
 def chat_help_sections() -> list[tuple[str, list, str]]:
     """The chat's keys for the help screen (? / F1)."""
-    from .chat_dialogs import ModelPicker, SettingsDialog
+    from .chat_dialogs import ModelPicker, PickerFilter, SettingsDialog
     from .history import HistoryScreen
 
     return [
         ("Chat", [*ChatInput.BINDINGS, *ChatScreen.BINDINGS],
          "enter sends; ctrl+j (or alt+enter, shift+enter) starts a new line - ctrl+enter "
          "rarely reaches a program over SSH or tmux. Pasting many lines never sends. "
-         "↑ in the empty input edits the last message and sends it again. esc stops an "
-         "answer (what arrived is kept, marked stopped), else cancels editing, else goes "
-         "back. ctrl+p lists every chat action: export, rename, delete, copy, reasoning."),
+         "↑ in the empty input edits the last message and sends it again. esc (or ctrl+c) "
+         "stops an answer (what arrived is kept, marked stopped); else esc cancels editing, "
+         "else goes back - never in the second after an answer ends (a late stop), and "
+         "with unsent text it asks first. ctrl+p lists every chat action: export, rename, "
+         "delete, copy, reasoning."),
         ("Chat log (tab)", ChatLog.BINDINGS,
          "↑↓ select a message; esc goes back to the input. ctrl+r and editing add a version "
          "of the turn (nothing is replaced): [ and ] (or ← →) show the older and newer "
          "ones, marked ‹ 2/3 ›; the one shown is what the conversation goes on from."),
-        ("Model picker", ModelPicker.BINDINGS, "Type to filter (fuzzy); enter chooses."),
+        ("Model picker", [*PickerFilter.BINDINGS, *ModelPicker.BINDINGS],
+         "Type to filter (fuzzy); enter chooses this conversation's model; ctrl+d also "
+         "makes it the default for new chats."),
         ("Chat settings", SettingsDialog.BINDINGS,
          "Title, system prompt and temperature of this conversation."),
         ("Chat history", HistoryScreen.BINDINGS,

@@ -427,7 +427,7 @@ class AnswerEntry(Entry):
         meta = self.meta_text()
         if meta and not self.streaming:
             parts.append(r.text(meta, "chatlog--meta"))
-        if self.note and not self.streaming:
+        if self.note:  # while streaming too: a rate-limit wait counts down here
             parts.append(r.text(clean(self.note), "chatlog--meta"))
         return parts
 
