@@ -486,13 +486,6 @@ class ChatScreen(Screen):
         if self.worker is not None and self.streaming is not None:
             self.worker.cancel()
             return
-        if time.monotonic() - self._answer_ended < STOP_GRACE:
-            # The answer ended as esc was pressed: it was meant as stop, not as back.
-            stopped = bool(self.messages) and self.messages[-1].status == hist.STOPPED
-            if not stopped and self._told_ended != self._answer_ended:  # once, however
-                self._told_ended = self._answer_ended                  # often esc is hit
-                self.notify("The answer had already ended.", timeout=2)
-            return
         if self.editing is not None:
             original, self.editing = self.editing.content, None
             if self.chat_input.text == original:
@@ -506,6 +499,13 @@ class ChatScreen(Screen):
             self.chat_input.focus()
             return
         if len(self.app.screen_stack) <= 1:
+            return
+        if time.monotonic() - self._answer_ended < STOP_GRACE:
+            # The answer ended as esc was pressed: it was meant as stop, not as back.
+            stopped = bool(self.messages) and self.messages[-1].status == hist.STOPPED
+            if not stopped and self._told_ended != self._answer_ended:  # once, however
+                self._told_ended = self._answer_ended                  # often esc is hit
+                self.notify("The answer had already ended.", timeout=2)
             return
         if not self.chat_input.text.strip():
             self.app.pop_screen()
