@@ -10,38 +10,71 @@ import asyncio
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+import tomlkit
 from rich.text import Text
 from textual.binding import Binding
 
 from ...core import secrets
-from ...core.config import ConfigError, ConfigReadOnly, Provider
+from ...core.config import ConfigReadOnly, Provider
+from ...core.text import inert, inert_line
 
 if TYPE_CHECKING:
     from textual.app import App
 
 
 def commit(app: App, edit: Callable[[], object], what: str = "change") -> bool:
-    """Apply one edit to ``app.config`` and save it at once. False (and a message) on failure."""
+    """Apply one edit to ``app.config`` and save it at once. False (and a message) on failure.
+
+    A failed save is undone in memory too, so the screens keep showing what was last
+    written, never an edit that is on no disk (and never a half-loaded config whose
+    providers vanished, which made the next key a KeyError).
+    """
     config = app.config  # type: ignore[attr-defined]
     try:
+        snapshot = _snapshot(config)
         edit()
-        config.save()
     except ConfigReadOnly:
         where = f"line {config.error.line}" if getattr(config.error, "line", None) else "it"
         app.notify(f"The {what} is not saved: {config.path.name} did not load at start "
                    f"(fix {where}, then restart).",
                    title="Read-only config", severity="error", markup=False, timeout=10)
         return False
-    except (ValueError, KeyError) as exc:
-        app.notify(str(exc), title=f"{what.capitalize()} not saved", severity="error",
+    except KeyError as exc:
+        _rollback(config, snapshot)
+        app.notify(f"The {what} is not saved: provider {inert_line(str(exc.args[0]))} is no "
+                   f"longer in {config.path.name}.", title="Not saved", severity="error",
                    markup=False)
         return False
-    except (ConfigError, OSError) as exc:
-        config.reload()
-        app.notify(f"Could not write {config.path}: {exc}", title="Not saved",
-                   severity="error", markup=False, timeout=10)
+    except ValueError as exc:
+        _rollback(config, snapshot)
+        app.notify(inert(str(exc)), title=f"{what.capitalize()} not saved", severity="error",
+                   markup=False)
+        return False
+    try:
+        config.save()
+    except Exception as exc:  # noqa: BLE001 - any failed save is a message, never a crash
+        _rollback(config, snapshot)
+        if isinstance(exc, OSError):
+            reason = f"could not write it: {exc.strerror or exc}"
+        else:  # the file no longer parses (a hand edit meanwhile), or the like
+            reason = str(exc).removeprefix(f"{config.path}").removeprefix(", ")
+        app.notify(inert(f"{config.path}: {reason}\nNothing was written: the {what} is not "
+                         "saved; try again once the file is fixed."),
+                   title="Not saved", severity="error", markup=False, timeout=15)
         return False
     return True
+
+
+def _snapshot(config) -> tuple[str, int]:
+    """The document as text and the number of pending edits, to undo a failed edit."""
+    return tomlkit.dumps(config.doc), len(config._ops)
+
+
+def _rollback(config, snapshot: tuple[str, int]) -> None:
+    """Back to ``snapshot``: the failed edit is neither shown nor replayed by a later save."""
+    text, pending = snapshot
+    config.doc = tomlkit.parse(text)
+    del config._ops[pending:]
 
 
 def key_text(info: secrets.KeyInfo | None) -> str:
