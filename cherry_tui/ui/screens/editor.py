@@ -101,7 +101,7 @@ class EditorScreen(Screen):
     def compose(self) -> ComposeResult:
         p = self.provider
         yield Static(self._title(p), id="title", classes="title-bar")
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):
             with Horizontal(classes="row"):
                 yield Label("Name")
                 yield Input(p.name, compact=True, id="name")
