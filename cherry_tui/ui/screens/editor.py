@@ -12,6 +12,7 @@ and offers env and file. The key field is masked; ctrl+r reveals it.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from dataclasses import replace
 
@@ -36,6 +37,12 @@ _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def suggested_var(p: Provider) -> str:
     return p.env or (re.sub(r"[^A-Za-z0-9]+", "_", p.id).strip("_").upper() + "_API_KEY")
+
+
+def _slot(mode: str) -> str:
+    """The draft a key source edits: keyring and file share the typed key (switching
+    between them carries it over, never drops it); env has its variable name."""
+    return "env" if mode == "env" else "secret"
 
 
 class EditorCommands(CommandProvider):
@@ -159,9 +166,8 @@ class EditorScreen(Screen):
     def on_mount(self) -> None:
         p = self.provider
         src = self._initial_source(p)
-        self._drafts = {"keyring": "", "file": "", "env": p.key[4:] if src == "env" else
-                        suggested_var(p)}
-        self._committed_key = (src, self._drafts[src])
+        self._drafts = {"secret": "", "env": p.key[4:] if src == "env" else suggested_var(p)}
+        self._committed_key = (src, self._drafts[_slot(src)])
         self._set_key_mode(src)
         self._refresh_address_note()
         self._refresh_models()
@@ -214,7 +220,7 @@ class EditorScreen(Screen):
             self._refresh_address_note()
         elif event.input.id == "key":
             self._key_touched = True
-            self._drafts[self.query_one("#source", Choice).value] = event.value
+            self._drafts[_slot(self.query_one("#source", Choice).value)] = event.value
         self._refresh_status()
 
     # ------------------------------------------------------------------ name, type, on/off
@@ -329,18 +335,21 @@ class EditorScreen(Screen):
         info = await load_key_info(p, self.config.path, None if self.keyring_ok else 0.5)
         self.key_info = info
         src = self._initial_source(p)
+        env_var = p.key[4:] if src == "env" else suggested_var(p)
         if p.key is None and info.source.startswith("env:"):
-            src = "env"
-            self._drafts["env"] = info.source[4:]
-        elif p.key is None and not info.present and not self.keyring_ok and p.env:
-            src = "env"
-            self._drafts["env"] = p.env
-        if info.present and info.source in ("keyring", "file"):
-            self._drafts[info.source] = ",".join(info.keys)
-        self._committed_key = (src, self._drafts[src])
+            src, env_var = "env", info.source[4:]
+        elif p.key is None and not info.present and not self.keyring_ok:
+            # No keyring here: start on a source that works. The usual variable when
+            # the provider has one (or the suggested one is set), else the secrets file;
+            # the key note says how to pick the other.
+            src = "env" if p.env or os.environ.get(env_var) else "file"
+        stored = ",".join(info.keys) if info.present and info.source in ("keyring", "file") \
+            else ""
+        self._committed_key = (src, env_var if src == "env" else stored)
         key_input = self.query_one("#key", Input)
         source = self.query_one("#source", Choice)
-        if not self._key_touched:
+        if not self._key_touched:  # what the user typed meanwhile stays, and its source
+            self._drafts = {"secret": stored, "env": env_var}
             source.set_value(src)
             self._set_key_mode(src)
         key_input.placeholder = ""
@@ -352,7 +361,7 @@ class EditorScreen(Screen):
         label = self.query_one("#key-label", Label)
         with key_input.prevent(Input.Changed):
             key_input.password = mode != "env"
-            key_input.value = self._drafts.get(mode, "")
+            key_input.value = self._drafts[_slot(mode)]
         label.update("Variable" if mode == "env" else "API key")
         if mode == "env":
             key_input.placeholder = "variable name, e.g. ARK_API_KEY"
@@ -393,10 +402,16 @@ class EditorScreen(Screen):
                              "cherry-tui, or choose plain-text file")
             if not committed:
                 lines[-1] += " (enter saves this choice)"
+            if self._drafts.get("secret") and self._key_touched:
+                lines.append("The key you typed is kept: choose plain-text file (or keyring) "
+                             "to store it.")
         else:
             where = "secrets.toml beside config.toml (plain text, mode 0600)"
             if committed and info and info.present and info.source == "file":
                 lines.append(f"stored in {where}: {info.masked}   ctrl+r reveals")
+            elif self.keyring_ok is False:
+                lines.append(f"No keyring here: type the key; enter stores it in {where}. "
+                             "Or choose env variable (←→ on Key from).")
             else:
                 lines.append(f"type the key; enter stores it in {where}")
         note.update(Text("\n".join(lines), overflow="fold"))
@@ -424,11 +439,29 @@ class EditorScreen(Screen):
             self.notify("Type or paste the key first.", severity="warning")
             return
         if mode == "keyring" and self.keyring_ok is False:
-            self.notify(f"No keyring here ({self.keyring_detail}). Nothing was stored. "
-                        "Choose env variable or plain-text file on Key from.",
-                        severity="error", markup=False, timeout=8)
+            self._ask_where()
             return
         self._store_secret(mode, ",".join(keys))
+
+    def _ask_where(self) -> None:
+        """No keyring: ask where the typed key goes; it stays in the field meanwhile."""
+        from .dialogs import ChoiceDialog
+
+        var = self._drafts["env"] or suggested_var(self.provider)
+
+        def done(answer: str | None) -> None:
+            if answer is None:
+                return
+            self.query_one("#source", Choice).set_value(answer, notify=True)
+            if answer == "file":
+                self.call_after_refresh(self.save_key)
+
+        self.app.push_screen(ChoiceDialog(
+            "No keyring here: where should the key go?",
+            f"{self.keyring_detail[:1].upper()}{self.keyring_detail[1:]}. Nothing is stored "
+            "until you choose.",
+            [("f", "file", "store it in secrets.toml (plain text, mode 0600)"),
+             ("e", "env", f"read it from ${var} instead (the typed key stays here)")]), done)
 
     @work(exclusive=True, group="store-key")
     async def _store_secret(self, mode: str, value: str) -> None:
