@@ -14,6 +14,7 @@ from textual.binding import Binding
 
 from ..core.config import Config
 from ..core.paths import config_path
+from ..core.text import inert, inert_line
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
 
 
@@ -52,6 +53,17 @@ class CherryApp(App):
             self.notify(f"{self.config.error}\nRunning without saving until it is fixed.",
                         title="Config file not loaded", severity="error", timeout=30,
                         markup=False)
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast of every screen: a message without markup is shown through the
+        gate, so a name, id or server text quoted in it cannot reach the terminal as
+        control sequences. (Markup messages are the app's own words; outside text in
+        them is escaped where they are built.)"""
+        if not markup:
+            message, title = inert(message), inert_line(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout,
+                       markup=markup)
 
     def apply_keymap(self) -> None:
         """[keymap] in config.toml: binding id = "key[,key...]" overrides that binding."""

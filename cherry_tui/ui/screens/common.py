@@ -11,8 +11,11 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import tomlkit
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from ...core import secrets
 from ...core.config import ConfigReadOnly, Provider
@@ -96,6 +99,33 @@ def fit(text: str | Text, width: int, style: str = "") -> Text:
     return t
 
 
+def fit_middle(text: str, width: int, style: str = "") -> Text:
+    """Exactly ``width`` cells; a long text is cut in the middle (``Huawei De…-V3.1``),
+    so names that differ only at the end (clones, one provider per model) stay apart."""
+    width = max(width, 1)
+    if cell_len(text) <= width:
+        return fit(text, width, style)
+    tail = ""
+    for ch in reversed(text):
+        if cell_len(ch + tail) > (width - 1) * 2 // 5:
+            break
+        tail = ch + tail
+    head = Text(text, style=style)
+    head.truncate(width - 1 - cell_len(tail))
+    head.append("…" + tail)
+    return fit(head, width)
+
+
+def highlight_plain(matcher: Matcher, title: str) -> Content:
+    """``matcher.highlight`` without markup parsing: ``title`` is shown as it is."""
+    content = Content(title)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
+    for offset in offsets:
+        if not title[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
 async def load_key_info(provider: Provider, config_path, timeout: float | None = None):
     """``secrets.key_info`` off the UI thread (keyring calls block)."""
     kwargs = {} if timeout is None else {"timeout": timeout}
@@ -131,5 +161,5 @@ def check_line(result) -> Text:
     """One line for a CheckResult: OK with the latency, or the error in words."""
     if result.ok:
         message = result.message or f"OK in {result.latency:.2f} s"
-        return Text.assemble(("✓ ", "bold"), message, overflow="fold")
-    return Text.assemble(("✗ ", "bold"), result.message or "failed", overflow="fold")
+        return Text.assemble(("✓ ", "bold"), inert(message), overflow="fold")
+    return Text.assemble(("✗ ", "bold"), inert(result.message or "failed"), overflow="fold")

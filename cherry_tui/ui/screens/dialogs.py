@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ...core import addresses
+from ...core.text import inert, inert_line
 from ..widgets.choice import Choice
 from ..widgets.preview import AddressPreview
 
@@ -71,8 +72,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), classes="title")
-            yield Static(Text(self.body))
+            yield Static(Text(inert_line(self.title_text)), classes="title")
+            yield Static(Text(inert(self.body)))
             yield Static(Text(f"y / enter: {self.yes}    n / esc: cancel"), classes="hint")
 
     def action_answer(self, answer: bool) -> None:
@@ -91,11 +92,12 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), classes="title")
-            yield Static(Text(self.body))
+            yield Static(Text(inert_line(self.title_text)), classes="title")
+            yield Static(Text(inert(self.body)))
             for key, _value, label in self.answers:
                 shown = "enter" if key == "enter" else key
-                yield Static(Text.assemble((f" {shown} ", "bold reverse"), f" {label}"))
+                yield Static(Text.assemble((f" {shown} ", "bold reverse"),
+                                           f" {inert_line(label)}"))
             yield Static(Text("esc: cancel"), classes="hint")
 
     def on_key(self, event) -> None:
@@ -122,7 +124,7 @@ class PromptDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), classes="title")
+            yield Static(Text(inert_line(self.title_text)), classes="title")
             with Horizontal(classes="row"):
                 yield Label(self.label, markup=False)
                 yield Input(self.value, compact=True, id="prompt-input")

@@ -27,6 +27,7 @@ from textual.widgets import Input, Label, Static
 
 from ...core import addresses, secrets
 from ...core.config import Provider
+from ...core.text import inert, inert_line
 from ..widgets.choice import Choice
 from ..widgets.preview import AddressPreview
 from ..widgets.keybar import KeyBar
@@ -111,7 +112,7 @@ class EditorScreen(Screen):
         with VerticalScroll(id="form", can_focus=False):
             with Horizontal(classes="row"):
                 yield Label("Name")
-                yield Input(p.name, compact=True, id="name")
+                yield Input(inert_line(p.name), compact=True, id="name")
             with Horizontal(classes="row"):
                 yield Label("Type")
                 yield Choice([(t, t) for t in addresses.PROVIDER_TYPES], p.type, id="type")
@@ -132,11 +133,11 @@ class EditorScreen(Screen):
             if p.key_url:
                 with Horizontal(classes="row static"):
                     yield Label("Key page")
-                    yield Static(Text(p.key_url, overflow="fold"), id="key-url",
+                    yield Static(Text(inert_line(p.key_url), overflow="fold"), id="key-url",
                                  classes="value")
             with Horizontal(classes="row"):
                 yield Label("Address")
-                yield Input(p.address, compact=True, id="address",
+                yield Input(inert_line(p.address), compact=True, id="address",
                             placeholder="e.g. https://api.example.com or http://127.0.0.1:3000")
             yield AddressPreview(p.address, p.type, id="preview")
             if p.builtin:
@@ -153,8 +154,9 @@ class EditorScreen(Screen):
 
     def _title(self, p: Provider) -> Text:
         kind = "built-in" if p.builtin else "custom"
-        return Text.assemble(("Edit provider", "bold"), " · ", p.name, f"  ({kind}, id {p.id})",
-                             no_wrap=True, overflow="ellipsis")
+        return Text.assemble(("Edit provider", "bold"), " · ", inert_line(p.name),
+                             f"  ({kind}, id {inert_line(p.id)})", no_wrap=True,
+                             overflow="ellipsis")
 
     def _initial_source(self, p: Provider) -> str:
         if p.key and p.key.startswith("env:"):
@@ -190,9 +192,9 @@ class EditorScreen(Screen):
     def _unsaved(self) -> list[str]:
         p = self.provider
         dirty = []
-        if self.query_one("#name", Input).value != p.name:
+        if self.query_one("#name", Input).value != inert_line(p.name):
             dirty.append("name")
-        if self.query_one("#address", Input).value != p.address:
+        if self.query_one("#address", Input).value != inert_line(p.address):
             dirty.append("address")
         mode = self.query_one("#source", Choice).value
         value = self.query_one("#key", Input).value
@@ -230,10 +232,10 @@ class EditorScreen(Screen):
         if not name:
             self.notify("A provider needs a name.", severity="warning")
             return
-        if name != self.provider.name and commit(
+        if name != inert_line(self.provider.name) and commit(
                 self.app, lambda: self.config.rename_provider(self.pid, name), "name"):
             self.notify(f"Saved name: {name}", markup=False, timeout=2)
-        self.query_one("#name", Input).value = self.provider.name
+        self.query_one("#name", Input).value = inert_line(self.provider.name)
         self.query_one("#title", Static).update(self._title(self.provider))
         self._refresh_status()
 
@@ -267,13 +269,13 @@ class EditorScreen(Screen):
             self.notify(f"Not saved: {preview.error}", title="Address", severity="error",
                         markup=False)
             return
-        if value != self.provider.address:
+        if value != inert_line(self.provider.address):
             p = self.provider
             new = None if (p.builtin and value == p.default_address) else value
             if commit(self.app, lambda: self.config.set_provider_field(self.pid, "address", new),
                       "address"):
                 self.notify("Saved address", timeout=2)
-        self.query_one("#address", Input).value = self.provider.address
+        self.query_one("#address", Input).value = inert_line(self.provider.address)
         self._refresh_address_note()
         self._refresh_status()
 
@@ -313,7 +315,8 @@ class EditorScreen(Screen):
             text.append("none yet - ctrl+l adds ids or fetches the server's list")
         else:
             text.append(f"{len(p.models)}: ")
-            text.append(", ".join(("★ " + m) if m == default_here else m for m in p.models))
+            text.append(", ".join(inert_line(("★ " + m) if m == default_here else m)
+                                  for m in p.models))
         self.query_one("#models", Static).update(text)
 
     def action_models(self) -> None:
@@ -550,7 +553,7 @@ class EditorScreen(Screen):
             raise
         except Exception as exc:  # noqa: BLE001 - shown, never raised at the user
             message = secrets.scrub(str(exc), list(info.keys) if "info" in locals() else [])
-            check.update(Text(f"✗ {message}", overflow="fold"))
+            check.update(Text(f"✗ {inert(message)}", overflow="fold"))
             return
         check.update(check_line(result))
 

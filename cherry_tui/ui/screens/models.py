@@ -17,6 +17,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import addresses
+from ...core.text import inert, inert_line
 from ..widgets.keybar import KeyBar
 from .common import commit, load_key_info
 
@@ -58,8 +59,9 @@ class ModelsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         p = self.config.provider(self.pid)
-        yield Static(Text.assemble(("Models", "bold"), " · ", p.name, f"  (id {p.id})",
-                                   no_wrap=True, overflow="ellipsis"), classes="title-bar")
+        yield Static(Text.assemble(("Models", "bold"), " · ", inert_line(p.name),
+                                   f"  (id {inert_line(p.id)})", no_wrap=True,
+                                   overflow="ellipsis"), classes="title-bar")
         with Horizontal(classes="row"):
             yield Label("Add id")
             yield Input(placeholder="paste the model id exactly, enter adds", compact=True,
@@ -77,9 +79,9 @@ class ModelsScreen(Screen):
         try:
             url = addresses.resolve(p.address, p.type).models
         except addresses.AddressError as exc:
-            url, note = None, f"address problem: {exc}"
+            url, note = None, f"address problem: {inert(str(exc))}"
         else:
-            note = f"f fetches: GET {url}" if url else \
+            note = f"f fetches: GET {inert_line(url)}" if url else \
                 "this exact address has no model-list URL: add ids by hand"
         self.query_one("#models-url", Static).update(Text(note, overflow="fold"))
 
@@ -101,7 +103,7 @@ class ModelsScreen(Screen):
             option_list.highlighted = index
         count = f"{len(p.models)} model{'s' if len(p.models) != 1 else ''}"
         if default:
-            count += f" · default model: {default}"
+            count += f" · default model: {inert_line(default)}"
         self.query_one("#models-count", Static).update(
             Text(count, no_wrap=True, overflow="ellipsis"))
 
@@ -110,7 +112,7 @@ class ModelsScreen(Screen):
         text = Text("› " if current else "  ", no_wrap=True, overflow="ellipsis")
         default = model == self._default_here
         text.append("★ " if default else "  ", style="bold")
-        text.append(model)
+        text.append(inert_line(model))
         if default:
             text.append("  (default)", style="italic")
         return text
@@ -284,7 +286,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         p = self.app.config.provider(self.pid)  # type: ignore[attr-defined]
         with Vertical():
-            yield Static(Text(f"Models on the server · {p.name}", no_wrap=True,
+            yield Static(Text(f"Models on the server · {inert_line(p.name)}", no_wrap=True,
                               overflow="ellipsis"), classes="title")
             yield Static(Text("…"), id="fetch-status")
             yield FilterInput(placeholder="type to filter", compact=True, id="fetch-filter")
@@ -305,7 +307,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         try:
             url = addresses.resolve(p.address, p.type).models
         except addresses.AddressError as exc:
-            status.update(Text(f"✗ {exc}", overflow="fold"))
+            status.update(Text(f"✗ {inert(str(exc))}", overflow="fold"))
             return
         if not url:
             status.update(Text("✗ this exact address has no model-list URL: add ids by hand",
@@ -314,17 +316,18 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         status.update(Text(f"GET {url} …", overflow="fold"))
         info = await load_key_info(p, self.app.config.path)  # type: ignore[attr-defined]
         if p.needs_key and not info.present:
-            status.update(Text(f"✗ no API key for {p.name} yet ({info.status}): esc, then set "
-                               "it in the provider editor", overflow="fold"))
+            status.update(Text(f"✗ no API key for {inert_line(p.name)} yet "
+                               f"({inert_line(info.status)}): esc, then set it in the provider "
+                               "editor", overflow="fold"))
             return
         try:
             ids = await self.app.client.list_models(p, list(info.keys))  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001 - ProviderError and the unexpected: shown
-            status.update(Text(f"✗ {exc}", overflow="fold"))
+            status.update(Text(f"✗ {inert(str(exc))}", overflow="fold"))
             return
         self.all_ids = sorted(set(ids))
         have = set(p.models)
-        status.update(Text(f"{len(self.all_ids)} models from GET {url}"
+        status.update(Text(f"{len(self.all_ids)} models from GET {inert_line(url)}"
                            f"{f' ({len(have & set(self.all_ids))} already added)' if have else ''}",
                            overflow="fold"))
         self._fill()
@@ -345,12 +348,12 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         text = Text("› " if current else "  ", no_wrap=True, overflow="ellipsis")
         if model in have:
             text.append("[✓] ", style="dim")
-            text.append(model, style="dim")
+            text.append(inert_line(model), style="dim")
             text.append("  (added)", style="dim italic")
         else:
             marked = model in self.marked
             text.append("[x] " if marked else "[ ] ", style="bold" if marked else "")
-            text.append(model, style="bold" if marked else "")
+            text.append(inert_line(model), style="bold" if marked else "")
         return text
 
     def _render_options(self) -> None:

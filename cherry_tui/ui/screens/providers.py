@@ -18,6 +18,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider as CommandProvider
+from textual.content import Content
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
 from textual.screen import Screen
@@ -27,7 +28,8 @@ from textual.widgets.option_list import Option
 from ...core import secrets
 from ...core.config import Provider
 from ..widgets.keybar import KeyBar
-from .common import commit, fit, key_text
+from ...core.text import inert_line
+from .common import commit, fit, fit_middle, highlight_plain, key_text
 
 FILTER_HELP = ("/ focuses the filter; typing a letter that is not an action key also "
                "starts it. In the filter: ↑↓ move, enter edits, tab or esc go to the "
@@ -66,15 +68,17 @@ class ProviderCommands(CommandProvider):
             ("Help: keys", self.app.action_help, "every key on every screen"),  # type: ignore[attr-defined]
         ]
         for p in screen.config.providers():
-            commands.append((f"Edit: {p.name}", partial(screen.open_editor, p.id),
-                             f"{p.id} · {'on' if p.enabled else 'off'} · {p.type}"))
-            commands.append((f"Switch {'off' if p.enabled else 'on'}: {p.name}",
-                             partial(screen.toggle, p.id), p.id))
-            commands.append((f"Clone: {p.name}", partial(screen.clone, p.id), p.id))
+            name, pid = inert_line(p.name), inert_line(p.id)
+            commands.append((f"Edit: {name}", partial(screen.open_editor, p.id),
+                             f"{pid} · {'on' if p.enabled else 'off'} · {inert_line(p.type)}"))
+            commands.append((f"Switch {'off' if p.enabled else 'on'}: {name}",
+                             partial(screen.toggle, p.id), pid))
+            commands.append((f"Clone: {name}", partial(screen.clone, p.id), pid))
         for title, callback, help_text in commands:
             score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+            if score > 0:  # highlight() would parse the title as markup: names are not
+                yield Hit(score, highlight_plain(matcher, title), callback,
+                          help=Content(help_text))
 
 
 class ProvidersScreen(Screen):
@@ -148,12 +152,12 @@ class ProvidersScreen(Screen):
         info = self.key_infos.get(p.id)
         key = key_text(info)
         style = "" if p.enabled else "dim"
-        name = ("! " if p.problems else "") + p.name
+        name = ("! " if p.problems else "") + inert_line(p.name)
         parts = [
-            fit(name, w["name"], "bold" if p.enabled else ""),
+            fit_middle(name, w["name"], "bold" if p.enabled else ""),
             fit("on" if p.enabled else "off", w["on"]),
-            fit(p.type, w["type"]),
-            fit(key, w["key"]),
+            fit(inert_line(p.type), w["type"]),
+            fit(inert_line(key), w["key"]),
             fit(f"{len(p.models):>5}", w["models"]),
         ]
         if w["url"]:
@@ -161,7 +165,7 @@ class ProvidersScreen(Screen):
                 url = p.resolved().chat
             except Exception:  # noqa: BLE001 - the problem is shown instead
                 url = "address problem"
-            parts.append(fit(url, w["url"]))
+            parts.append(fit(inert_line(url), w["url"]))
         # The marker keeps the cursor row visible without colour (NO_COLOR, plain text).
         row = Text("› " if current else "  ", style=style, no_wrap=True, overflow="ellipsis")
         for index, part in enumerate(parts):
@@ -265,9 +269,10 @@ class ProvidersScreen(Screen):
             info_line.update("")
             return
         if p.problems:
-            url_line.update(Text(f"! {p.problems[0]}", overflow="ellipsis", no_wrap=True))
+            url_line.update(Text(f"! {inert_line(p.problems[0])}", overflow="ellipsis",
+                                 no_wrap=True))
         else:
-            url_line.update(Text(f"POST {p.resolved().chat}", overflow="fold"))
+            url_line.update(Text(f"POST {inert_line(p.resolved().chat)}", overflow="fold"))
         info = self.key_infos.get(p.id)
         kind = "built-in" if p.builtin else "custom"
         default = self.config.default_model
@@ -278,7 +283,7 @@ class ProvidersScreen(Screen):
             bits.append(f"default model: {default.partition('/')[2]}")
         if self.keyring_note:
             bits.append(self.keyring_note)
-        info_line.update(Text(" · ".join(bits), no_wrap=True, overflow="ellipsis"))
+        info_line.update(Text(inert_line(" · ".join(bits)), no_wrap=True, overflow="ellipsis"))
 
     # ------------------------------------------------------------------ key status
     @work(thread=True, exclusive=True, group="key-status")
@@ -413,7 +418,7 @@ class ProvidersScreen(Screen):
                 self.open_editor(box["pid"])
 
         self.app.push_screen(PromptDialog(
-            f"Clone {src.name}", "Name", self._next_name(src.name),
+            f"Clone {src.name}", "Name", self._next_name(inert_line(src.name)),
             "A copy with the same type, address and models; then edit it. "
             "enter: clone   esc: cancel"), done)
 
@@ -433,11 +438,11 @@ class ProvidersScreen(Screen):
             return
 
         def done(name: str | None) -> None:
-            if name and name != p.name:
+            if name and name not in (p.name, inert_line(p.name)):
                 if commit(self.app, lambda: self.config.rename_provider(p.id, name), "name"):
                     self.refresh_rows(keep=p.id)
 
-        self.app.push_screen(PromptDialog(f"Rename {p.name}", "Name", p.name), done)
+        self.app.push_screen(PromptDialog(f"Rename {p.name}", "Name", inert_line(p.name)), done)
 
     def action_delete(self) -> None:
         from .dialogs import ConfirmDialog

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...core import addresses
+from ...core.text import inert, inert_line
 
 
 class AddressPreview(Static):
@@ -50,16 +51,16 @@ class AddressPreview(Static):
 
     def _render_preview(self):
         if self.error is not None:
-            return Text.assemble(("✗ ", "bold"), (self.error, ""), overflow="fold")
+            return Text.assemble(("✗ ", "bold"), (inert(self.error), ""), overflow="fold")
         res = self.resolved
         assert res is not None
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True, style="bold")
         table.add_column(overflow="fold")
-        table.add_row("chat", Text(res.chat, overflow="fold"))
+        table.add_row("chat", Text(inert_line(res.chat), overflow="fold"))
         models = (res.models if res.models
                   else "(none: this exact address does not end with the chat endpoint; "
                        "add model ids by hand)")
-        table.add_row("models", Text(models, overflow="fold"))
+        table.add_row("models", Text(inert_line(models), overflow="fold"))
         table.add_row("rule", Text(res.rule_text, overflow="fold"))
         return table
