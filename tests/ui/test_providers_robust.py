@@ -3,8 +3,16 @@ hand edit while the TUI runs, hostile names and model ids (the text gate)."""
 
 from __future__ import annotations
 
-from _provider_helpers import settle
+import io
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+from _provider_helpers import settle
+from rich.console import Console
+
+from cherry_tui.core.config import Config
 from cherry_tui.ui.app import CherryApp
 from cherry_tui.ui.screens.providers import ProvidersScreen
 
@@ -59,3 +67,119 @@ async def test_config_broken_while_running_no_crash_nothing_written(config_file)
         await settle(pilot)
         assert "enabled = false" in config_file.read_text()
         assert " off " in _row_of(app, "home-oneapi")
+
+
+# ---------------------------------------------------------------------------- the gate
+# A provider name and model ids with every kind of terminal control: ESC sequences
+# (CSI, OSC 0 title, OSC 52 clipboard), a C1 CSI, CR, a BiDi override and Rich markup.
+HOSTILE = "Evil\x1b]0;PWNED\x07\x1b]52;c;SGVsbG8=\x07\x9b31m\r\u202e[bold red]X[/]"
+HOSTILE_SHOWN = "Evil^[]0;PWNED^G^[]52;c;SGVsbG8=^G<0x9b>31m^M<U+202E>[bold red]X[/]"
+HOSTILE_MODEL = "m\x1b]52;c;QUJD\x07[b]id[/b]"
+HOSTILE_MODEL_SHOWN = "m^[]52;c;QUJD^G[b]id[/b]"
+CONTROLS = set(map(chr, range(0x20))) | set(map(chr, range(0x7f, 0xa0))) | {"\u202e"}
+
+
+def toml_escape(text: str) -> str:
+    return "".join(f"\\u{ord(c):04x}" if c in CONTROLS or c in '"\\' else c for c in text)
+
+
+class ModelsHandler(BaseHTTPRequestHandler):
+    """A server whose model list is hostile: ids with controls and markup."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = json.dumps({"object": "list", "data": [
+            {"id": HOSTILE_MODEL, "object": "model"},
+            {"id": "plain-model", "object": "model"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def hostile_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ModelsHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def hostile_config(config_file, root: str) -> None:
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(
+        f'default_model = "evil/{toml_escape(HOSTILE_MODEL)}"\n\n'
+        '[providers.evil]\n'
+        f'name = "{toml_escape(HOSTILE)}"\n'
+        'type = "openai"\n'
+        f'address = "{root}"\n'
+        'key = "env:EVIL_KEY"\n'
+        f'models = ["{toml_escape(HOSTILE_MODEL)}"]\n'
+        'enabled = true\n')
+
+
+def screen_text(app) -> str:
+    """What the terminal would be sent for the whole screen, as text."""
+    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(),
+                      record=True, legacy_windows=False, color_system=None)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+def assert_inert(app, *expected: str) -> str:
+    text = screen_text(app)
+    raw = sorted({f"U+{ord(c):04X}" for c in text if c in CONTROLS - {"\n"}})
+    assert not raw, f"raw controls on screen: {raw}"
+    flat = "".join(text.split())
+    for want in expected:
+        assert "".join(want.split()) in flat, f"{want!r} not on screen:\n{text}"
+    return text
+
+
+def assert_toast(app, expected: str) -> None:
+    """The toasts as handed to the screen (gated in App.notify), shown without markup."""
+    toasts = [n for n in app._notifications if expected in n.message]
+    assert toasts, [n.message for n in app._notifications]
+    for toast in toasts:
+        assert not (set(toast.message + toast.title) & (CONTROLS - {"\n"}))
+        assert not toast.markup
+
+
+async def test_hostile_names_and_model_ids_are_shown_inert(config_file, hostile_server,
+                                                          monkeypatch):
+    monkeypatch.setenv("EVIL_KEY", "sk-evil-0123456789")
+    hostile_config(config_file, hostile_server)
+    app = CherryApp(config_file)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        app.screen.refresh_rows(keep="evil")
+        await settle(pilot)
+        assert_inert(app, HOSTILE_SHOWN[:20])                  # list (cut to its column)
+        row = _row_of(app, "evil")
+        assert "^[]0;PWNED" in row and "\x1b" not in row
+        await pilot.press("r")                                 # a dialog with the name
+        await settle(pilot)
+        assert_inert(app, "Rename Evil^[]0;PWNED^G^[]52;c;", "<U+202E>[bold red]X[/]")
+        await pilot.press("escape", "enter")                   # the editor
+        await settle(pilot)
+        assert_inert(app, f"Edit provider · {HOSTILE_SHOWN}", HOSTILE_MODEL_SHOWN)
+        await pilot.press("ctrl+l")                            # the models screen
+        await settle(pilot)
+        assert_inert(app, f"Models · {HOSTILE_SHOWN}", f"★ {HOSTILE_MODEL_SHOWN}",
+                     f"default model: evil/{HOSTILE_MODEL_SHOWN}")
+        await pilot.press("down", "d")                         # toast names the id
+        await settle(pilot)
+        assert_toast(app, f"Removed {HOSTILE_MODEL_SHOWN}")
+        await pilot.press("f")                                 # the server's list
+        await settle(pilot)
+        assert_inert(app, f"[ ] {HOSTILE_MODEL_SHOWN}", "[ ] plain-model")
+        await pilot.press("enter")                             # add it back: a toast
+        await settle(pilot)
+        assert_toast(app, f"Added {HOSTILE_MODEL_SHOWN}")
+        assert HOSTILE_MODEL in Config.load(config_file).provider("evil").models  # kept exact
