@@ -100,6 +100,33 @@ class CherryApp(App):
         if self._client is not None:
             await self._client.aclose()
 
+    async def action_quit(self) -> None:
+        """q / ctrl+q: quit at once, unless something would be lost; then ask first.
+
+        A screen says what quitting would lose with ``quit_blockers() -> list[str]``
+        (the editor: fields typed but not saved); a chat whose answer is still arriving
+        (``streaming``) counts too. y / enter quits, n / esc stays.
+        """
+        lost: list[str] = []
+        for screen in self.screen_stack:
+            blockers = getattr(screen, "quit_blockers", None)
+            if callable(blockers):
+                lost += blockers()
+            elif getattr(screen, "streaming", None) is not None:
+                lost.append("an answer that is still arriving")
+        if not lost:
+            self.exit()
+            return
+        from .screens.dialogs import ConfirmDialog
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.exit()
+
+        await self.push_screen(ConfirmDialog(
+            "Quit cherry-tui?", "Quitting now loses:\n" + "\n".join(f"- {w}" for w in lost),
+            "quit"), done)
+
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 

@@ -176,14 +176,22 @@ class AddProviderDialog(ModalScreen[NewProvider | None]):
                 yield Input(placeholder="e.g. http://127.0.0.1:3000", compact=True,
                             id="add-address")
             yield AddressPreview("", "openai", id="add-preview")
+            yield Static(Text("The chat and model-list URLs appear here as you type the "
+                              "address."), id="add-preview-hint", classes="hint")
             yield Static(Text("tab / ↑↓ move   ←→ type   enter on the address: add   esc: cancel"),
                          classes="hint")
 
     def on_mount(self) -> None:
+        self.query_one(AddressPreview).display = False  # no error before any typing
         self.query_one("#add-name", Input).focus()
+
+    def _show_preview(self) -> None:
+        self.query_one(AddressPreview).display = True
+        self.query_one("#add-preview-hint").display = False
 
     @on(Input.Changed, "#add-address")
     def _address_changed(self, event: Input.Changed) -> None:
+        self._show_preview()
         self.query_one(AddressPreview).show(event.value)
 
     @on(Choice.Changed, "#add-type")
@@ -203,6 +211,7 @@ class AddProviderDialog(ModalScreen[NewProvider | None]):
             self.query_one("#add-name", Input).focus()
             return
         preview = self.query_one(AddressPreview)
+        self._show_preview()
         if preview.error:
             self.notify(preview.error, title="Address", severity="error", markup=False)
             return

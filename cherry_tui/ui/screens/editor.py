@@ -202,6 +202,11 @@ class EditorScreen(Screen):
             dirty.append("key variable" if mode == "env" else "API key")
         return dirty
 
+    def quit_blockers(self) -> list[str]:
+        """What quitting the app now would lose (see CherryApp.action_quit)."""
+        name = inert_line(self.provider.name)
+        return [f"{what} typed in the {name} editor, not saved" for what in self._unsaved()]
+
     def _refresh_status(self) -> None:
         dirty = self._unsaved()
         status = self.query_one("#status", Static)

@@ -6,6 +6,8 @@ or surrounding spaces gets a warning (with the cleaned id offered) before it is 
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +27,10 @@ _QUOTES = "\"'`“”‘’「」"
 
 
 def id_problem(model_id: str) -> tuple[str, str] | None:
-    """(what is wrong, the cleaned id) for an id that is probably not copied exactly."""
+    """(what is wrong, the cleaned id) for an id that is probably not copied exactly.
+
+    The cleaned id has no quotes or spaces around it, and a "-" for each run of spaces
+    inside it (``my model`` -> ``my-model``, the usual spelling of such ids)."""
     cleaned = model_id.strip().strip(_QUOTES).strip()
     problems = []
     if model_id != model_id.strip():
@@ -34,6 +39,7 @@ def id_problem(model_id: str) -> tuple[str, str] | None:
         problems.append("quotes around it")
     if any(ch.isspace() for ch in cleaned):
         problems.append("a space inside it")
+        cleaned = re.sub(r"\s+", "-", cleaned)
     if not problems:
         return None
     return " and ".join(problems), cleaned
@@ -164,8 +170,9 @@ class ModelsScreen(Screen):
         from .dialogs import ChoiceDialog
 
         what, cleaned = problem
-        answers = [("c", cleaned, f"save {cleaned!r} (cleaned)"),
-                   ("k", raw, f"keep {raw!r} exactly as typed")]
+        answers = [("k", raw, f"keep {raw!r} exactly as typed")]
+        if cleaned and cleaned != raw:
+            answers.insert(0, ("c", cleaned, f"save {cleaned!r} (cleaned)"))
 
         def done(value: str | None) -> None:
             if value is None:
@@ -194,12 +201,17 @@ class ModelsScreen(Screen):
         model = self._current()
         if model is None:
             return
+        before = list(self.config.provider(self.pid).models)
         if commit(self.app, lambda: self.config.remove_model(self.pid, model), "model list"):
             default = self.config.default_model
             if default == f"{self.pid}/{model}":
                 commit(self.app, lambda: self.config.set_value("default_model", None),
                        "default model")
-            self.refresh_list()
+            # The cursor stays on the row that took the removed one's place (the next
+            # model), or the new last row: pressing d again removes the next one.
+            after = self.config.provider(self.pid).models
+            index = before.index(model) if model in before else 0
+            self.refresh_list(keep=after[min(index, len(after) - 1)] if after else None)
             self.notify(f"Removed {model} (a adds it back)", markup=False, timeout=3)
 
     @on(OptionList.OptionSelected, "#model-list")
