@@ -7,10 +7,14 @@ or speak HTTP themselves.
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
+from weakref import WeakSet
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from ..core.config import Config
 from ..core.paths import config_path
@@ -42,17 +46,59 @@ class CherryApp(App):
         self.theme_override = theme
         install_themes(self)  # shipped + user theme files; problems shown in on_mount
         self._client = None  # the one HTTP client, made on first use (see .client)
+        # Keys and pastes that arrive while no screen can take them (before the first
+        # screen is up, typed right after launch; or while a just-opened screen is not
+        # mounted and focused yet, in a burst over a laggy link): held here and replayed
+        # in order once it can, never dropped.
+        self._held: list[events.Key | events.Paste] = []
+        self._started = False
+        self._ready_screens: WeakSet[Screen] = WeakSet()
 
-    def on_mount(self) -> None:
+    def _input_ready(self) -> bool:
+        screen = self.screen
+        if not self._started or not screen.is_mounted:
+            return False
+        if screen not in self._ready_screens and (screen.focused is not None
+                                                  or not screen.focus_chain):
+            self._ready_screens.add(screen)
+        return screen in self._ready_screens
+
+    async def on_event(self, event: events.Event) -> None:
+        if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
+                and (self._held or not self._input_ready())):
+            self._held.append(event)
+            if len(self._held) == 1 and self._started:
+                self.call_after_refresh(self._release_held)
+            return
+        await super().on_event(event)
+
+    def _release_held(self, tries: int = 0) -> None:
+        """Replay held input once the screen has its focus (a screen with nothing to
+        focus counts as ready after a few refreshes)."""
+        if not self._input_ready():
+            if tries < 10:
+                self.set_timer(0.02, partial(self._release_held, tries + 1))
+                return
+            if self.screen.is_mounted:
+                self._ready_screens.add(self.screen)
+        held, self._held = self._held, []
+        for event in held:
+            self.post_message(events.Key(event.key, event.character)
+                              if isinstance(event, events.Key) else events.Paste(event.text))
+
+    async def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
 
         apply_start_theme(self)  # --theme, else config.toml's theme, else cherry-dark
         self.apply_keymap()
-        self.push_screen(ProvidersScreen())
         if self.config.error:
             self.notify(f"{self.config.error}\nRunning without saving until it is fixed.",
                         title="Config file not loaded", severity="error", timeout=30,
                         markup=False)
+        await self.push_screen(ProvidersScreen())
+        self._started = True
+        if self._held:
+            self.call_after_refresh(self._release_held)
 
     def notify(self, message: str, *, title: str = "", severity="information",
                timeout: float | None = None, markup: bool = True) -> None:

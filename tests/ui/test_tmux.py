@@ -167,3 +167,19 @@ def test_hostile_names_and_model_ids_never_reach_the_terminal(tmux, tmp_path, co
     tmux.wait_for("Edit provider · Evil^[")
     assert tmux.pane_title() == title
     assert tmux.buffers() == ""
+
+
+def test_keys_typed_right_after_launch_are_kept(tmux, tmp_path, config_file):
+    """`cherry-tui` then at once `a` and a name: every key reaches the first screen, in
+    order, even those that arrive before it is drawn."""
+    exe = _cherry_tui()
+    need(exe is not None, "the cherry-tui command is not installed")
+    tmux.start([exe], _env(tmp_path, config_file))
+    for key in ["a", *"My GW"]:                     # no wait for the first paint
+        tmux.literal(key)
+        time.sleep(0.03)
+    screen = tmux.wait_for("Add a custom provider", "My GW")
+    assert "My GWa" not in screen and "aMy GW" not in screen
+    tmux.keys("Escape", "/")
+    tmux.literal("volc")
+    tmux.wait_for("› Volcengine Ark", "1 of")

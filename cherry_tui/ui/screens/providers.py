@@ -40,6 +40,13 @@ class ProviderList(OptionList):
     """The list; a printable key that is not bound to an action starts the filter."""
 
     async def _on_key(self, event) -> None:
+        if self.screen is not self.app.screen:
+            # A screen opened meanwhile (by the action key just before this one, in the
+            # same burst): the key belongs there, once it is ready (CherryApp holds it).
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
         focused = self.app.focused
         if focused is not None and focused is not self:
             # Queued for the list before focus moved (a burst of keys from a fast typist
@@ -48,6 +55,14 @@ class ProviderList(OptionList):
             event.stop()
             event.prevent_default()
             focused.post_message(events.Key(event.key, event.character))
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.node is self.screen and active.enabled:
+            # The screen's action keys run now, not when the key has bubbled up to the
+            # app: the keys behind it in a burst must see what it did (an opened dialog).
+            event.stop()
+            event.prevent_default()
+            await self.screen.run_action(active.binding.action)
             return
         if event.is_printable and event.character and event.key not in self.app.active_bindings:
             event.stop()
