@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -86,7 +88,7 @@ def toml_escape(text: str) -> str:
 class ModelsHandler(BaseHTTPRequestHandler):
     """A server whose model list is hostile: ids with controls and markup."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name for it
         body = json.dumps({"object": "list", "data": [
             {"id": HOSTILE_MODEL, "object": "model"},
             {"id": "plain-model", "object": "model"}]}).encode()
@@ -100,14 +102,23 @@ class ModelsHandler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def hostile_server():
+@contextmanager
+def hostile_models_server() -> Iterator[str]:
+    """A real local server (its root URL) that serves the hostile model list."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), ModelsHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def hostile_server() -> Iterator[str]:
+    with hostile_models_server() as root:
+        yield root
 
 
 def hostile_config(config_file, root: str) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import need
-from test_providers_robust import hostile_config, hostile_server  # noqa: F401 - a fixture
+from test_providers_robust import hostile_config, hostile_models_server
 
 pytestmark = pytest.mark.slow
 
@@ -141,13 +141,17 @@ def test_cherry_tui_in_tmux_80x24(tmux, tmp_path, config_file):
     assert "cherry-tui · Providers" not in tmux.screen()
 
 
-def test_hostile_names_and_model_ids_never_reach_the_terminal(tmux, tmp_path, config_file,
-                                                             hostile_server):
+def test_hostile_names_and_model_ids_never_reach_the_terminal(tmux, tmp_path, config_file):
     """OSC 0 (title) and OSC 52 (clipboard) in a provider name and in a server's model
     ids: the pane title and tmux's buffers (set-clipboard on) stay as they were."""
     exe = _cherry_tui()
     need(exe is not None, "the cherry-tui command is not installed")
-    hostile_config(config_file, hostile_server)
+    with hostile_models_server() as root:
+        hostile_config(config_file, root)
+        _hostile_walk(tmux, exe, tmp_path, config_file)
+
+
+def _hostile_walk(tmux, exe: str, tmp_path, config_file) -> None:
     tmux.start([exe], _env(tmp_path, config_file, EVIL_KEY="sk-evil-0123456789"),
                width=120, height=30, options=(("set-clipboard", "on"),
                                               ("allow-rename", "on")))
