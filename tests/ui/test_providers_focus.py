@@ -15,7 +15,7 @@ from cherry_tui.ui.screens.editor import EditorScreen
 def marked(screen) -> list[str]:
     """Labels of the rows drawn as focused: label in reverse video and a bar at the left."""
     shown = []
-    for row in screen.query(Horizontal).filter(".row"):
+    for row in screen.query(Horizontal).filter(".row, .chat-row"):
         labels = list(row.query(Label))
         if not labels:
             continue
@@ -30,7 +30,8 @@ def marked(screen) -> list[str]:
 def focused_row(app) -> list[str]:
     """The label of the row that holds the focused widget (where typing goes)."""
     node = app.focused
-    while node is not None and not (isinstance(node, Horizontal) and node.has_class("row")):
+    while node is not None and not (isinstance(node, Horizontal)
+                                    and (node.has_class("row") or node.has_class("chat-row"))):
         node = node.parent
     return [] if node is None else [str(node.query(Label).first().render())]
 
@@ -89,3 +90,18 @@ async def test_prompt_dialog_highlight(config_file):
         assert isinstance(app.screen, PromptDialog)
         assert marked(app.screen) == ["Name"] == focused_row(app)
         await check_moves(pilot, ["tab", "shift+tab"])
+
+
+async def test_chat_settings_dialog_highlight_follows_focus(config_file):
+    """The global focus style covers the chat dialogs' rows too (a typed title once went
+    into the system prompt while Title was highlighted)."""
+    app = CherryApp(config_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert marked(app.screen) == focused_row(app) != []
+        seen = await check_moves(pilot, ["tab", "tab", "shift+tab", "shift+tab", "tab"])
+        assert len({tuple(s) for s in seen}) >= 2
