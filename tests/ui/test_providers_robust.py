@@ -35,7 +35,12 @@ def _row_of(app, pid: str) -> str:
     raise AssertionError(f"{pid} is not listed")
 
 
-async def test_config_broken_while_running_no_crash_nothing_written(config_file):
+@pytest.mark.parametrize(("hand_edit", "what"), [
+    ("\n[providers.home-oneapi]\nenabled = false\n", "line 8"),   # a duplicate table
+    ("enabled = false\n", 'Key "enabled" already exists'),         # a duplicate key
+])
+async def test_config_broken_while_running_no_crash_nothing_written(config_file, hand_edit,
+                                                                    what):
     config_file.parent.mkdir(parents=True, exist_ok=True)
     config_file.write_text(HOME)
     app = CherryApp(config_file)
@@ -47,7 +52,7 @@ async def test_config_broken_while_running_no_crash_nothing_written(config_file)
         assert screen.current_id() == "home-oneapi"
         assert " on " in _row_of(app, "home-oneapi")
         # A hand edit while the TUI runs: a duplicate table, so the file stops parsing.
-        broken = HOME + "\n[providers.home-oneapi]\nenabled = false\n"
+        broken = HOME + hand_edit
         config_file.write_text(broken)
         messages: list[str] = []
         app.notify = lambda message, **kw: messages.append(  # type: ignore[method-assign]
@@ -61,7 +66,7 @@ async def test_config_broken_while_running_no_crash_nothing_written(config_file)
             assert " on " in _row_of(app, "home-oneapi")       # shown as on disk before
         assert len(messages) == 3
         for message in messages:
-            assert "line 8" in message and "already exists" in message
+            assert what in message and "already exists" in message
             assert "nothing was written" in message.lower()
         # The file is fixed by hand: the next switch saves again.
         config_file.write_text(HOME)

@@ -69,15 +69,21 @@ def commit(app: App, edit: Callable[[], object], what: str = "change") -> bool:
 
 
 def _snapshot(config) -> tuple[str, int]:
-    """The document as text and the number of pending edits, to undo a failed edit."""
-    return tomlkit.dumps(config.doc), len(config._ops)
+    """The document as text and the number of pending edits, to undo a failed edit.
+
+    Config keeps the edits a save replays on a file changed on disk meanwhile in
+    ``_ops``; a failed edit must leave that list too, or the next save would replay it.
+    """
+    return tomlkit.dumps(config.doc), len(getattr(config, "_ops", ()))
 
 
 def _rollback(config, snapshot: tuple[str, int]) -> None:
     """Back to ``snapshot``: the failed edit is neither shown nor replayed by a later save."""
     text, pending = snapshot
     config.doc = tomlkit.parse(text)
-    del config._ops[pending:]
+    ops = getattr(config, "_ops", None)
+    if isinstance(ops, list):
+        del ops[pending:]
 
 
 def key_text(info: secrets.KeyInfo | None) -> str:
