@@ -179,6 +179,11 @@ async def test_hostile_names_and_model_ids_are_shown_inert(config_file, hostile_
         assert_inert(app, HOSTILE_SHOWN[:20])                  # list (cut to its column)
         row = _row_of(app, "evil")
         assert "^[]0;PWNED" in row and "\x1b" not in row
+        await pilot.press("ctrl+p", *"Edit Evil")              # the command palette
+        await settle(pilot)
+        assert_inert(app, "Edit: Evil^[]0;PWNED^G")
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("r")                                 # a dialog with the name
         await settle(pilot)
         assert_inert(app, "Rename Evil^[]0;PWNED^G^[]52;c;", "<U+202E>[bold red]X[/]")
