@@ -12,14 +12,17 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakSet
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from ..core.config import Config
 from ..core.paths import config_path
 from ..core.secrets import SecretsFile
-from ..core.text import inert
+from ..core.text import inert, inert_line
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
 
 if TYPE_CHECKING:
@@ -56,13 +59,51 @@ class CherryApp(App[None]):
         self._client: Client | None = None  # the one HTTP client, made on first use
         self._history: History | None = None  # the chat history, opened on first use
         self._history_writer: HistoryWriter | None = None  # its writer thread, likewise
+        # Keys and pastes that arrive while no screen can take them (before the first
+        # screen is up, typed right after launch; or while a just-opened screen is not
+        # mounted and focused yet, in a burst over a laggy link): held here and replayed
+        # in order once it can, never dropped.
+        self._held: list[events.Key | events.Paste] = []
+        self._started = False
+        self._ready_screens: WeakSet[Screen] = WeakSet()
 
-    def on_mount(self) -> None:
+    def _input_ready(self) -> bool:
+        screen = self.screen
+        if not self._started or not screen.is_mounted:
+            return False
+        if screen not in self._ready_screens and (screen.focused is not None
+                                                  or not screen.focus_chain):
+            self._ready_screens.add(screen)
+        return screen in self._ready_screens
+
+    async def on_event(self, event: events.Event) -> None:
+        if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
+                and (self._held or not self._input_ready())):
+            self._held.append(event)
+            if len(self._held) == 1 and self._started:
+                self.call_after_refresh(self._release_held)
+            return
+        await super().on_event(event)
+
+    def _release_held(self, tries: int = 0) -> None:
+        """Replay held input once the screen has its focus (a screen with nothing to
+        focus counts as ready after a few refreshes)."""
+        if not self._input_ready():
+            if tries < 10:
+                self.set_timer(0.02, partial(self._release_held, tries + 1))
+                return
+            if self.screen.is_mounted:
+                self._ready_screens.add(self.screen)
+        held, self._held = self._held, []
+        for event in held:
+            self.post_message(events.Key(event.key, event.character)
+                              if isinstance(event, events.Key) else events.Paste(event.text))
+
+    async def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
 
         apply_start_theme(self)  # --theme, else config.toml's theme, else cherry-dark
         self.apply_keymap()
-        self.push_screen(ProvidersScreen())
         if self.config.error:
             self.notify(inert(f"{self.config.error}\nRunning without saving until it is fixed."),
                         title="Config file not loaded", severity="error", timeout=30,
@@ -74,6 +115,21 @@ class CherryApp(App[None]):
         if warning := store.permission_warning():
             self.notify(inert(warning), title="Secrets file", severity="warning", timeout=30,
                         markup=False)
+        await self.push_screen(ProvidersScreen())
+        self._started = True
+        if self._held:
+            self.call_after_refresh(self._release_held)
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast of every screen: a message without markup is shown through the
+        gate, so a name, id or server text quoted in it cannot reach the terminal as
+        control sequences. (Markup messages are the app's own words; outside text in
+        them is escaped where they are built.)"""
+        if not markup:
+            message, title = inert(message), inert_line(title)
+        super().notify(message, title=title, severity=severity, timeout=timeout,
+                       markup=markup)
 
     def apply_keymap(self) -> None:
         """[keymap] in config.toml: binding id = "key[,key...]" overrides that binding."""
@@ -172,6 +228,33 @@ class CherryApp(App[None]):
             await asyncio.to_thread(self._history_writer.close)
         if self._client is not None:
             await self._client.aclose()
+
+    async def action_quit(self) -> None:
+        """q / ctrl+q: quit at once, unless something would be lost; then ask first.
+
+        A screen says what quitting would lose with ``quit_blockers() -> list[str]``
+        (the editor: fields typed but not saved); a chat whose answer is still arriving
+        (``streaming``) counts too. y / enter quits, n / esc stays.
+        """
+        lost: list[str] = []
+        for screen in self.screen_stack:
+            blockers = getattr(screen, "quit_blockers", None)
+            if callable(blockers):
+                lost += blockers()
+            elif getattr(screen, "streaming", None) is not None:
+                lost.append("an answer that is still arriving")
+        if not lost:
+            self.exit()
+            return
+        from .screens.dialogs import ConfirmDialog
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.exit()
+
+        await self.push_screen(ConfirmDialog(
+            "Quit cherry-tui?", "Quitting now loses:\n" + "\n".join(f"- {w}" for w in lost),
+            "quit"), done)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -150,13 +150,13 @@ def apply_start_theme(app: CherryApp) -> None:
     else:
         if override:
             app.notify(unknown_theme_message(app, override) or "", title="--theme",
-                       severity="error", timeout=20)
+                       severity="error", timeout=20, markup=False)
         if saved and saved in names:
             chosen = saved
         elif saved:
             app.notify(f"theme {saved!r} (config.toml) is not available; using {chosen}. "
                        f"Available: {', '.join(names)}", title="Theme", severity="warning",
-                       timeout=20)
+                       timeout=20, markup=False)
     app.watch(app, "theme", lambda _name: _sync_no_color_filter(app), init=False)
     app.theme = chosen
     _sync_no_color_filter(app)

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...core import addresses
-from ...core.text import inert_line
+from ...core.text import inert, inert_line
 
 
 class AddressPreview(Static):
@@ -56,7 +56,7 @@ class AddressPreview(Static):
 
     def _render_preview(self):
         if self.error is not None:
-            return Text.assemble(("✗ ", "bold"), (inert_line(self.error), ""), overflow="fold")
+            return Text.assemble(("✗ ", "bold"), (inert(self.error), ""), overflow="fold")
         res = self.resolved
         assert res is not None
         table = Table.grid(padding=(0, 1))
