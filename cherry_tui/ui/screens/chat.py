@@ -45,6 +45,7 @@ from ...core.client import (
 )
 from ...core.config import ConfigError, ConfigReadOnly, split_model_ref
 from ...core.history import Conversation, History, Message
+from ...core.text import inert, inert_line
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
 from .chat_dialogs import ChatSettings, ModelPicker, SettingsDialog, model_refs
@@ -59,8 +60,8 @@ def get_history(app) -> History:
             db.recover()
         except (sqlite3.Error, OSError) as exc:
             db = History(Path(":memory:"))
-            app.notify(f"Chat history cannot be saved ({exc}); this session's chats are "
-                       "kept in memory only.", title="History", severity="error",
+            app.notify(inert(f"Chat history cannot be saved ({exc}); this session's chats "
+                             "are kept in memory only."), title="History", severity="error",
                        timeout=15, markup=False)
         app._chat_history = db
     return db
@@ -184,7 +185,7 @@ class ChatScreen(Screen):
             extra.append(f"t={self.temperature:g}")
         if self.system_prompt:
             extra.append("system prompt")
-        left = Text.assemble((model, "bold"), "  ·  ", title)
+        left = Text.assemble((inert_line(model), "bold"), "  ·  ", inert_line(title))
         if extra:
             left.append("  ·  " + ", ".join(extra), style="dim")
         bar = self.query_one("#chat-bar", Static)
@@ -209,7 +210,7 @@ class ChatScreen(Screen):
         try:
             return fn(*args, **kwargs)
         except sqlite3.Error as exc:
-            self.notify(f"Chat history could not be saved: {exc}", title="History",
+            self.notify(inert(f"Chat history could not be saved: {exc}"), title="History",
                         severity="error", markup=False)
             return None
 
@@ -413,8 +414,8 @@ class ChatScreen(Screen):
             except ConfigReadOnly:
                 pass  # the app already said the config file is not loaded
             except (ConfigError, OSError) as exc:
-                self.notify(f"The model choice is not remembered: {exc}", severity="warning",
-                            markup=False)
+                self.notify(inert(f"The model choice is not remembered: {exc}"),
+                            severity="warning", markup=False)
         log = self.log_view
         if not self.messages and log.entries and log.entries == [self._intro_entry]:
             log.clear()  # the greeting names the model: say the new one
@@ -459,7 +460,7 @@ class ChatScreen(Screen):
         if last_user is None:
             return
         self.editing = last_user
-        self.chat_input.text = last_user.content
+        self.chat_input.text = inert(last_user.content)  # from the history file: shown inert
         self.chat_input.move_cursor(self.chat_input.document.end)
         self.chat_input.focus()
         self._update_bar()
@@ -518,8 +519,8 @@ class ChatScreen(Screen):
         self._update_bar()
 
     def action_settings(self) -> None:
-        current = ChatSettings(self.conv.title if self.conv else self.title_text,
-                               self.system_prompt, self.temperature)
+        current = ChatSettings(inert_line(self.conv.title if self.conv else self.title_text),
+                               inert(self.system_prompt), self.temperature)
 
         def done(result: ChatSettings | None) -> None:
             if result is None:
@@ -603,7 +604,8 @@ class ChatScreen(Screen):
                 self.conv.title = title.strip()
                 self._update_bar()
 
-        self.app.push_screen(PromptDialog("Rename conversation", "Title", self.conv.title), done)
+        self.app.push_screen(PromptDialog("Rename conversation", "Title",
+                                          inert_line(self.conv.title)), done)
 
     def action_delete(self) -> None:
         from .dialogs import ConfirmDialog
@@ -623,8 +625,8 @@ class ChatScreen(Screen):
 
         self.app.push_screen(ConfirmDialog(
             "Delete this conversation?",
-            f"{self.conv.display_title!r} and its {len(self.messages)} messages are removed "
-            "from the history for good.", yes="Delete"), done)
+            f"{inert_line(self.conv.display_title)!r} and its {len(self.messages)} messages are "
+            "removed from the history for good.", yes="Delete"), done)
 
     def action_focus_log(self) -> None:
         self.log_view.focus()
@@ -674,10 +676,10 @@ def export_conversation(screen: Screen, conversation_id: int) -> None:
             try:
                 atomic_write_text(path, hist.to_markdown(conv))
             except OSError as exc:
-                screen.notify(f"Cannot write {path}: {exc.strerror or exc}", severity="error",
-                              markup=False)
+                screen.notify(inert(f"Cannot write {path}: {exc.strerror or exc}"),
+                              severity="error", markup=False)
                 return
-            screen.notify(f"Exported to {path}", markup=False)
+            screen.notify(inert(f"Exported to {path}"), markup=False)
 
         if path.exists():
             screen.app.push_screen(ConfirmDialog("Overwrite?", f"{path} exists.",
