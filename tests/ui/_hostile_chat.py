@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 from cherry_tui.core.history import ERROR, History, Message
 
@@ -106,7 +107,7 @@ class HostileServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> HostileServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

@@ -153,7 +153,7 @@ async def test_model_picker_with_hostile_ids(config_file, monkeypatch):
 
 async def test_server_errors_and_streamed_text(config_file, monkeypatch, tmp_path):
     with HostileServer() as server:
-        app, pid = hostile_app(config_file, server, monkeypatch, [HOSTILE_MODEL])
+        app, _ = hostile_app(config_file, server, monkeypatch, [HOSTILE_MODEL])
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_chat(pilot)
             # a 403 whose JSON body is hostile: the error line, with the provider's name
