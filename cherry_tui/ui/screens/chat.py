@@ -60,8 +60,8 @@ def get_history(app) -> History:
             db.recover()
         except (sqlite3.Error, OSError) as exc:
             db = History(Path(":memory:"))
-            app.notify(inert(f"Chat history cannot be saved ({exc}); this session's chats "
-                             "are kept in memory only."), title="History", severity="error",
+            app.notify(f"Chat history cannot be saved ({exc}); this session's chats are "
+                       "kept in memory only.", title="History", severity="error",
                        timeout=15, markup=False)
         app._chat_history = db
     return db
@@ -625,8 +625,8 @@ class ChatScreen(Screen):
 
         self.app.push_screen(ConfirmDialog(
             "Delete this conversation?",
-            f"{inert_line(self.conv.display_title)!r} and its {len(self.messages)} messages are "
-            "removed from the history for good.", yes="Delete"), done)
+            f"{self.conv.display_title!r} and its {len(self.messages)} messages are removed "
+            "from the history for good.", yes="Delete"), done)
 
     def action_focus_log(self) -> None:
         self.log_view.focus()
@@ -676,10 +676,10 @@ def export_conversation(screen: Screen, conversation_id: int) -> None:
             try:
                 atomic_write_text(path, hist.to_markdown(conv))
             except OSError as exc:
-                screen.notify(inert(f"Cannot write {path}: {exc.strerror or exc}"),
-                              severity="error", markup=False)
+                screen.notify(f"Cannot write {path}: {exc.strerror or exc}", severity="error",
+                              markup=False)
                 return
-            screen.notify(inert(f"Exported to {path}"), markup=False)
+            screen.notify(f"Exported to {path}", markup=False)
 
         if path.exists():
             screen.app.push_screen(ConfirmDialog("Overwrite?", f"{path} exists.",

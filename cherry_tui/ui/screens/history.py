@@ -175,12 +175,11 @@ class HistoryScreen(Screen[int | str | None]):
         def done(yes: bool | None) -> None:
             if yes:
                 get_history(self.app).delete(conv.id)
-                self.notify(f"Deleted {inert_line(conv.display_title)!r}.", markup=False)
+                self.notify(f"Deleted {conv.display_title!r}.", markup=False)
                 self._fill()
 
         self.app.push_screen(ConfirmDialog("Delete this conversation?",
-                                           f"{inert_line(conv.display_title)!r} is removed "
-                                           "for good.",
+                                           f"{conv.display_title!r} is removed for good.",
                                            yes="Delete"), done)
 
     def action_export(self) -> None:
