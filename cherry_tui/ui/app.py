@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
@@ -87,6 +88,16 @@ class CherryApp(App):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # A paste (a file, another program's output) may hold terminal controls: every
+            # field gets them in visible form, through the gate, never live on the screen.
+            # A lone CR stays a line end, as the text area would take it.
+            from ..core.text import inert
+
+            event.text = inert(event.text.replace("\r\n", "\n").replace("\r", "\n"))
+        await super().on_event(event)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

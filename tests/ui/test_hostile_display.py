@@ -18,12 +18,15 @@ from textual.widgets import Input
 from cherry_tui.core import history as h
 from cherry_tui.ui.screens.chat import ChatScreen
 from cherry_tui.ui.screens.chat_dialogs import ModelPicker, SettingsDialog
+from cherry_tui.ui.screens.dialogs import PromptDialog
 from cherry_tui.ui.screens.history import HistoryScreen
 
 from _chat_helpers import (
     MOCK_KEY, ask, history_file, last_answer, open_chat, settle, type_text, wait_for,
 )
-from _hostile_chat import INERT, MARKUP, RAW, HostileServer, seed_history, shown, tagged
+from _hostile_chat import (
+    INERT, MARKUP, RAW, SHOWN, HostileServer, seed_history, shown, tagged,
+)
 
 SIZE = (400, 60)  # wide enough that no hostile field is cut short
 HOSTILE_MODEL = tagged("MODEL")
@@ -149,6 +152,36 @@ async def test_model_picker_with_hostile_ids(config_file, monkeypatch):
             assert app.screen.model_ref == f"{pid}/{HOSTILE_MODEL}"
             await settle(pilot)
             assert_inert(app, f"{pid}/{shown('MODEL')}")
+
+
+async def test_pasted_controls_show_inert(config_file, monkeypatch, tmp_path):
+    with HostileServer() as server:
+        app, _ = hostile_app(config_file, server, monkeypatch, ["plain-model"])
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_chat(pilot)
+            await type_text(pilot, tagged("PASTED") + "\r\nline two\rline three")
+            await settle(pilot)
+            # every control visible, but a CR in a paste is a line end, as before the gate
+            pasted = shown("PASTED").replace("A^MB", "A\nB") + "\nline two\nline three"
+            assert screen.chat_input.text == pasted
+            assert_inert(app, "PASTED:^[]0;pwned^G^[]52;c;cHduZWQ=^G^[[2J<0x9b>7m",
+                         "B<U+202E>RTL<U+202C><U+2066>ISO<U+2069>", *MARKUP, every=False)
+            await pilot.press("enter")  # what is sent is what was shown
+            await wait_for(pilot, lambda: screen.messages, what="the question")
+            assert screen.messages[0].content == pasted
+            await wait_for(pilot, lambda: screen.streaming is None, what="the answer")
+
+            await pilot.press("ctrl+p")  # rename: a paste into a one-line field
+            await type_text(pilot, "rename conversation")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, PromptDialog),
+                           what="the rename dialog")
+            await type_text(pilot, tagged("RENAMED"))
+            await settle(pilot)
+            assert_inert(app, every=False)  # the field scrolls: only part of it shows
+            # a one-line field takes the paste's first line (the CR ends it)
+            value = app.screen.query_one(Input).value
+            assert value.endswith("RENAMED:" + SHOWN.split("^M")[0]), value
 
 
 async def test_server_errors_and_streamed_text(config_file, monkeypatch, tmp_path):
