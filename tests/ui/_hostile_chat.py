@@ -58,7 +58,7 @@ def _sse(obj: dict) -> bytes:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    models: list[str] = []  # noqa: RUF012 - set per server class
+    models: list[str] = []  # set per server (HostileServer makes a subclass)
 
     def log_message(self, *args: object) -> None:
         pass
