@@ -1,8 +1,9 @@
 """Hostile text and a hostile local server for the chat-side gate tests (not a test module).
 
 ``PAYLOAD`` holds every control a terminal would act on (OSC 0 title, OSC 52 clipboard,
-CSI 2J, the 8-bit C1 CSI and OSC, CR, BiDi override and isolate) plus Rich/Textual markup
-that would run an action or restyle text if it were parsed. ``tagged(tag)`` puts a
+CSI 2J, the 8-bit C1 CSI and OSC, CR, BiDi override and isolate, a tmux passthrough DCS
+and a tmux window rename) plus Rich/Textual markup that would run an action or restyle
+text if it were parsed. ``tagged(tag)`` puts a
 field name in front, so a test can tell which field reached the screen.
 
 ``HostileServer`` is a real OpenAI-style server on 127.0.0.1 (plain HTTP, a thread):
@@ -21,16 +22,21 @@ from typing import Self
 from cherry_tui.core.history import ERROR, History, Message
 
 PAYLOAD = ("\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x1b[2J\x9b7m\x9d2;c1\x9cA\rB"
-           "\u202eRTL\u202c\u2066ISO\u2069[bold red]X[/][@click=app.quit]q[/][$accent]")
+           "\u202eRTL\u202c\u2066ISO\u2069[bold red]X[/][@click=app.quit]q[/][$accent]"
+           "\x1bPtmux;\x1b\x1b]2;dcs\x07\x1b\\Z\x1bkwin\x1b\\Z")
 # What the gate makes of PAYLOAD (core/text.py): every control visible, markup as text.
+# (A letter follows each ST, ESC backslash: in an answer, Markdown takes a backslash before
+# punctuation or a line end as an escape.)
 SHOWN = ("^[]0;pwned^G^[]52;c;cHduZWQ=^G^[[2J<0x9b>7m<0x9d>2;c1<0x9c>A^MB"
-         "<U+202E>RTL<U+202C><U+2066>ISO<U+2069>[bold red]X[/][@click=app.quit]q[/][$accent]")
+         "<U+202E>RTL<U+202C><U+2066>ISO<U+2069>[bold red]X[/][@click=app.quit]q[/][$accent]"
+         "^[Ptmux;^[^[]2;dcs^G^[\\Z^[kwin^[\\Z")
 MARKUP = ("[bold red]X[/]", "[@click=app.quit]q[/]", "[$accent]")
 INERT = ("^[]0;pwned^G", "^[]52;c;cHduZWQ=^G", "^[[2J", "<0x9b>7m", "<0x9d>2;c1<0x9c>",
-         "A^MB", "<U+202E>RTL", "<U+2066>ISO<U+2069>")
+         "A^MB", "<U+202E>RTL", "<U+2066>ISO<U+2069>", "^[Ptmux;^[^[]2;dcs^G^[\\",
+         "^[kwin^[\\")
 # Never in what is sent to the terminal or shown: ESC, BEL, CR, C1, BiDi controls.
-RAW = ("\x1b]", "\x07", "\x1b[2J", "\r", "\x9b", "\x9c", "\x9d", "\u202e", "\u202c",
-       "\u2066", "\u2069")
+RAW = ("\x1b]", "\x1bP", "\x1bk", "\x1b\\", "\x07", "\x1b[2J", "\r", "\x9b", "\x9c", "\x9d",
+       "\u202e", "\u202c", "\u2066", "\u2069")
 
 
 def tagged(tag: str) -> str:

@@ -118,7 +118,8 @@ def test_hostile_text_leaves_the_terminal_alone(tmp_path):
             t.keys("Enter")  # open it: bar, question, answer, error line, meta line
             screen = t.wait("SAID:^[]0;pwned^G", "FAILED:^[]0;pwned^G")
             assert f"{pid}/MODEL:^[]0;pwned^G" in screen  # the bar
-            assert "[bold red]X[/]" in screen
+            # markup as typed; tmux's passthrough and window-rename sequences inert
+            assert "red]X[/][@click=app.quit]q[/][$accent]^[Ptmux;^[^[]2;dcs^G^[\\Z^[kwin" in screen
             assert t.state() == before
 
             t.keys("C-s")  # settings: the title and system prompt in fields
