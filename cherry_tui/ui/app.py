@@ -12,6 +12,7 @@ from pathlib import Path
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 
 from ..core.config import Config
 from ..core.paths import config_path
@@ -98,6 +99,16 @@ class CherryApp(App):
 
             event.text = inert(event.text.replace("\r\n", "\n").replace("\r", "\n"))
         await super().on_event(event)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast (screens' and widgets' too) through the gate: a message that quotes
+        a server, a file or a name never reaches the terminal live. Outside text still
+        needs markup=False: the gate keeps markup as it is."""
+        from ..core.text import inert, inert_line
+
+        super().notify(inert(message), title=inert_line(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -29,6 +29,8 @@ from _hostile_chat import (
 )
 
 SIZE = (400, 60)  # wide enough that no hostile field is cut short
+# Pilot hides toasts unless asked (run_test(notifications=True)): here they are shown, so
+# every check covers them too.
 HOSTILE_MODEL = tagged("MODEL")
 
 
@@ -80,7 +82,7 @@ async def test_hostile_conversation_from_history(config_file, monkeypatch, tmp_p
     db.close()
     with HostileServer() as server:
         app, _ = hostile_app(config_file, server, monkeypatch, [HOSTILE_MODEL])
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             await open_chat(pilot)
             await pilot.press("ctrl+o")
             await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen),
@@ -134,7 +136,7 @@ async def test_model_picker_with_hostile_ids(config_file, monkeypatch):
     with HostileServer() as server:
         app, pid = hostile_app(config_file, server, monkeypatch,
                                [HOSTILE_MODEL, "plain-model"])
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             await open_chat(pilot)
             await pilot.press("ctrl+l")
             await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker),
@@ -157,7 +159,7 @@ async def test_model_picker_with_hostile_ids(config_file, monkeypatch):
 async def test_pasted_controls_show_inert(config_file, monkeypatch, tmp_path):
     with HostileServer() as server:
         app, _ = hostile_app(config_file, server, monkeypatch, ["plain-model"])
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             screen = await open_chat(pilot)
             await type_text(pilot, tagged("PASTED") + "\r\nline two\rline three")
             await settle(pilot)
@@ -184,10 +186,28 @@ async def test_pasted_controls_show_inert(config_file, monkeypatch, tmp_path):
             assert value.endswith("RENAMED:" + SHOWN.split("^M")[0]), value
 
 
+async def test_toast_naming_a_hostile_file(config_file):
+    """A toast quoting outside text (here a theme file's name) is gated by the app."""
+    from cherry_tui.ui.app import CherryApp
+
+    themes = config_file.parent / "themes"
+    themes.mkdir(parents=True)
+    name = "T\x1b]0;pwned\x07\x1b]52;c;cHduZWQ=\x07\x9d2;c1\x9c\u202eRTL[bold red]X"
+    (themes / f"{name}.toml").write_text("not = [valid toml")
+    app = CherryApp(config_file)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for(pilot, lambda: app.screen.query("Toast"), what="the toast")
+        await settle(pilot)
+        shown_text = str(app.screen.query_one("Toast").render())
+        assert "T^[]0;pwned^G^[]52;c;cHduZWQ=^G<0x9d>2;c1<0x9c><U+202E>RTL[bold red]X.toml" \
+            in shown_text
+        assert_inert(app, "Theme file problem", every=False)
+
+
 async def test_server_errors_and_streamed_text(config_file, monkeypatch, tmp_path):
     with HostileServer() as server:
         app, _ = hostile_app(config_file, server, monkeypatch, [HOSTILE_MODEL])
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=SIZE, notifications=True) as pilot:
             screen = await open_chat(pilot)
             # a 403 whose JSON body is hostile: the error line, with the provider's name
             entry = await ask(pilot, "forbidden?")

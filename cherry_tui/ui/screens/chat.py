@@ -210,7 +210,7 @@ class ChatScreen(Screen):
         try:
             return fn(*args, **kwargs)
         except sqlite3.Error as exc:
-            self.notify(inert(f"Chat history could not be saved: {exc}"), title="History",
+            self.notify(f"Chat history could not be saved: {exc}", title="History",
                         severity="error", markup=False)
             return None
 
@@ -414,8 +414,8 @@ class ChatScreen(Screen):
             except ConfigReadOnly:
                 pass  # the app already said the config file is not loaded
             except (ConfigError, OSError) as exc:
-                self.notify(inert(f"The model choice is not remembered: {exc}"),
-                            severity="warning", markup=False)
+                self.notify(f"The model choice is not remembered: {exc}", severity="warning",
+                            markup=False)
         log = self.log_view
         if not self.messages and log.entries and log.entries == [self._intro_entry]:
             log.clear()  # the greeting names the model: say the new one
