@@ -9,7 +9,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
@@ -17,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from ...core.config import Config
 from ...core.text import inert_line
+from ..highlight import inert_highlight
 
 PICKER_CSS = """
 {name} {{ align: center middle; }}
@@ -36,17 +36,6 @@ def model_refs(config: Config) -> list[str]:
         if p.enabled:
             refs += [f"{p.id}/{m}" for m in p.models]
     return refs
-
-
-def _highlight(matcher: Matcher, ref: str) -> Content:
-    """``ref`` through the gate with the matched letters styled. Not Matcher.highlight:
-    that parses its argument as markup."""
-    shown = inert_line(ref)
-    content = Content(shown)
-    for offset in matcher.fuzzy_search.match(matcher.query, shown)[1]:
-        if not shown[offset].isspace():
-            content = content.stylize(matcher.match_style, offset, offset + 1)
-    return content
 
 
 class ModelPicker(ModalScreen[str | None]):
@@ -95,7 +84,8 @@ class ModelPicker(ModalScreen[str | None]):
             scored = [s for s in scored if s[0] > 0]
             scored.sort(key=lambda s: (-s[0], s[1]))
             self.shown = [ref for _, _, ref in scored]
-            options.add_options([Option(_highlight(matcher, ref), id=ref) for ref in self.shown])
+            options.add_options([Option(inert_highlight(matcher, ref), id=ref)
+                                 for ref in self.shown])
         else:
             self.shown = list(self.refs)
             options.add_options([Option(Text(inert_line(ref)), id=ref) for ref in self.shown])
