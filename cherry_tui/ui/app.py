@@ -18,6 +18,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.notifications import SeverityLevel
 
 from ..core.config import Config
 from ..core.paths import config_path
@@ -77,6 +78,11 @@ class CherryApp(App[None]):
         return screen in self._ready_screens
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # A paste (a file, another program's output) may hold terminal controls: every
+            # field gets them in visible form, through the gate, never live on the screen.
+            # A lone CR stays a line end, as the text area would take it.
+            event.text = inert(event.text.replace("\r\n", "\n").replace("\r", "\n"))
         if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
                 and (self._held or not self._input_ready())):
             self._held.append(event)
@@ -120,16 +126,13 @@ class CherryApp(App[None]):
         if self._held:
             self.call_after_refresh(self._release_held)
 
-    def notify(self, message: str, *, title: str = "", severity="information",
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
-        """Every toast of every screen: a message without markup is shown through the
-        gate, so a name, id or server text quoted in it cannot reach the terminal as
-        control sequences. (Markup messages are the app's own words; outside text in
-        them is escaped where they are built.)"""
-        if not markup:
-            message, title = inert(message), inert_line(title)
-        super().notify(message, title=title, severity=severity, timeout=timeout,
-                       markup=markup)
+        """Every toast (screens' and widgets' too) through the gate: a message that quotes
+        a server, a file or a name never reaches the terminal live. Outside text still
+        needs markup=False: the gate keeps markup as it is."""
+        super().notify(inert(message), title=inert_line(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def apply_keymap(self) -> None:
         """[keymap] in config.toml: binding id = "key[,key...]" overrides that binding."""

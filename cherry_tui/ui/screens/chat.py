@@ -211,7 +211,7 @@ class ChatScreen(Screen):
             extra.append(f"t={self.temperature:g}")
         if self.system_prompt:
             extra.append("system prompt")
-        left = Text.assemble((model, "bold"), "  ·  ", title)
+        left = Text.assemble((inert_line(model), "bold"), "  ·  ", inert_line(title))
         if extra:
             left.append("  ·  " + ", ".join(extra), style="dim")
         bar = self.query_one("#chat-bar", Static)
@@ -687,7 +687,7 @@ class ChatScreen(Screen):
             self.chat_input.focus()
             return
         self.editing = msg
-        self.chat_input.text = msg.content
+        self.chat_input.text = inert(msg.content)  # from the history file: shown inert
         self.chat_input.move_cursor(self.chat_input.document.end)
         self.chat_input.focus()
         self._update_bar()
@@ -749,8 +749,8 @@ class ChatScreen(Screen):
         self._update_bar()
 
     def action_settings(self) -> None:
-        current = ChatSettings(self.conv.title if self.conv else self.title_text,
-                               self.system_prompt, self.temperature)
+        current = ChatSettings(inert_line(self.conv.title if self.conv else self.title_text),
+                               inert(self.system_prompt), self.temperature)
 
         def done(result: ChatSettings | None) -> None:
             if result is None:
@@ -835,7 +835,8 @@ class ChatScreen(Screen):
                 self._write(lambda db: db.rename(_saved_id(conv), conv.title))
                 self._update_bar()
 
-        self.app.push_screen(PromptDialog("Rename conversation", "Title", self.conv.title), done)
+        self.app.push_screen(PromptDialog("Rename conversation", "Title",
+                                          inert_line(self.conv.title)), done)
 
     def action_delete(self) -> None:
         from .dialogs import ConfirmDialog

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from ...core.config import Config
 from ...core.text import inert_line
 from ..widgets.typeahead import TypeAheadInput
+from ..highlight import inert_highlight
 
 PICKER_CSS = """
 {name} {{ align: center middle; }}
@@ -132,7 +133,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             scored = [s for s in scored if s[0] > 0]
             scored.sort(key=lambda s: (-s[0], s[1]))
             self.shown = [ref for _, _, ref in scored]
-            options.add_options([Option(matcher.highlight(inert_line(ref)), id=ref)
+            options.add_options([Option(inert_highlight(matcher, ref), id=ref)
                                  for ref in self.shown])
         else:
             self.shown = list(self.refs)

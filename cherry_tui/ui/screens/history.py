@@ -19,7 +19,7 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.history import Conversation, History
-from ..widgets.chatlog import clean
+from ...core.text import inert_line
 from ..access import cherry_app
 from .export import export_conversation
 
@@ -101,15 +101,15 @@ class HistoryScreen(Screen[int | str | None]):
         for conv in self.shown:
             line = Text(no_wrap=True, overflow="ellipsis")
             when = _when(conv.updated)
-            model = conv.model.split("/", 1)[-1] if conv.model else ""
+            model = inert_line(conv.model.split("/", 1)[-1]) if conv.model else ""
             right = f"  {model}  {when}"
-            title = clean(conv.display_title)
+            title = inert_line(conv.display_title)
             room = max(10, width - len(right))
             line.append(title[:room], style="bold" if conv.id == self.current else "")
             line.append(" " * max(1, room - len(title[:room])))
             line.append(right, style="dim")
             if conv.snippet:
-                line.append("\n  " + clean(conv.snippet)[: width - 2], style="italic dim")
+                line.append("\n  " + inert_line(conv.snippet)[: width - 2], style="italic dim")
             options.add_option(Option(line, id=str(conv.id)))
         if self.shown:
             ids = [c.id for c in self.shown]
@@ -170,7 +170,8 @@ class HistoryScreen(Screen[int | str | None]):
                 cherry_app(self).write_then(lambda db: db.rename(conv.id, title),
                            lambda: self._fill(keep=conv.id))
 
-        self.app.push_screen(PromptDialog("Rename conversation", "Title", conv.title), done)
+        self.app.push_screen(PromptDialog("Rename conversation", "Title",
+                                          inert_line(conv.title)), done)
 
     def action_delete(self) -> None:
         from .dialogs import ConfirmDialog

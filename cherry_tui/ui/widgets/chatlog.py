@@ -43,6 +43,7 @@ from textual.timer import Timer
 
 from ...core.client import neutralize_controls
 from ...core.history import ERROR, INTERRUPTED, STOPPED, STREAMING, Message
+from ...core.text import inert_line
 
 FRAME = 1 / 30  # the fastest re-render rate of a streamed answer
 FLUSH_BUDGET = 0.02  # seconds of rendering a backlog per flush
@@ -411,7 +412,7 @@ class AnswerEntry(Entry):
     def build(self, r: Renderer, budget: float | None = None) -> list[list[Strip]]:
         msg = self.message
         if self._head[0] is not r:
-            self._head = (r, r.text(clean(msg.model or "assistant") + self.version_mark(),
+            self._head = (r, r.text(inert_line(msg.model or "assistant") + self.version_mark(),
                                     "chatlog--assistant"))
         parts = [self._head[1]]
         if self._reasoning:
@@ -466,7 +467,7 @@ class AnswerEntry(Entry):
             return ""
         bits = []
         if msg.model:
-            bits.append(msg.model.split("/", 1)[-1])
+            bits.append(inert_line(msg.model.split("/", 1)[-1]))
         approx = msg.completion_tokens is None and self.chunks > 0
         out = msg.completion_tokens if msg.completion_tokens is not None else (
             self.chunks or None)
