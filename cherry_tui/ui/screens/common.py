@@ -15,8 +15,6 @@ import tomlkit
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
-from textual.content import Content
-from textual.fuzzy import Matcher
 
 from ...core import secrets
 from ...core.config import ConfigReadOnly, Provider
@@ -124,16 +122,6 @@ def fit_middle(text: str, width: int, style: str = "") -> Text:
     head.truncate(width - 1 - cell_len(tail))
     head.append("…" + tail)
     return fit(head, width)
-
-
-def highlight_plain(matcher: Matcher, title: str) -> Content:
-    """``matcher.highlight`` without markup parsing: ``title`` is shown as it is."""
-    content = Content(title)
-    _score, offsets = matcher.fuzzy_search.match(matcher.query, title)
-    for offset in offsets:
-        if not title[offset].isspace():
-            content = content.stylize(matcher.match_style, offset, offset + 1)
-    return content
 
 
 async def load_key_info(provider: Provider, config_path: Path,

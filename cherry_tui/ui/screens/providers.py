@@ -31,7 +31,8 @@ from ...core.config import Provider
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
 from ...core.text import inert_line
-from .common import commit, fit, fit_middle, highlight_plain, key_text
+from ..highlight import inert_highlight
+from .common import commit, fit, fit_middle, key_text
 
 FILTER_HELP = ("/ focuses the filter; typing a letter that is not an action key also "
                "starts it. In the filter: ↑↓ move, enter edits, tab or esc go to the "
@@ -96,7 +97,7 @@ class ProviderCommands(CommandProvider):
         for title, callback, help_text in commands:
             score = matcher.match(title)
             if score > 0:  # highlight() would parse the title as markup: names are not
-                yield Hit(score, highlight_plain(matcher, title), callback,
+                yield Hit(score, inert_highlight(matcher, title), callback,
                           help=escape(help_text))  # the palette reads help as markup
 
 
