@@ -41,7 +41,7 @@ from .. import __version__
 from .addresses import ENDPOINTS, AddressError, Resolved, resolve, rule_hint, swap_scheme
 from .config import Provider
 from .secrets import KeyPool, held_tail, mask, scrub
-from .text import inert, inert_line
+from .text import count, inert, inert_line
 
 __all__ = [
     "MAX_ANSWER_BYTES", "AnthropicStreamDecoder", "CheckResult", "Client",
@@ -1161,7 +1161,7 @@ class Client:
             models = await self.list_models(provider, keys)
             latency = time.monotonic() - started
             return CheckResult(True, latency,
-                               f"OK: {len(models)} models listed in {latency:.2f} s", None)
+                               f"OK: {count(len(models), 'model')} listed in {latency:.2f} s", None)
         except ProviderError as exc:
             return CheckResult(False, time.monotonic() - started, exc.message, model, exc.kind)
 

@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import addresses
+from ...core.text import count as n_of
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
@@ -108,7 +109,7 @@ class ModelsScreen(Screen):
             option_list.add_option(Option(self._prompt(m, i == index), id=m))
         if index is not None:
             option_list.highlighted = index
-        count = f"{len(p.models)} model{'s' if len(p.models) != 1 else ''}"
+        count = n_of(len(p.models), "model")
         if default:
             count += f" · default model: {inert_line(default)}"
         self.query_one("#models-count", Static).update(
@@ -341,7 +342,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
             return
         self.all_ids = sorted(set(ids))
         have = set(p.models)
-        status.update(Text(f"{len(self.all_ids)} models from GET {inert_line(url)}"
+        status.update(Text(f"{n_of(len(self.all_ids), 'model')} from GET {inert_line(url)}"
                            f"{f' ({len(have & set(self.all_ids))} already added)' if have else ''}",
                            overflow="fold"))
         self._fill()
