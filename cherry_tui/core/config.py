@@ -42,7 +42,7 @@ import tomlkit
 from tomlkit.toml_document import TOMLDocument
 
 from . import addresses, files
-from .catalog import catalog
+from .catalog import CatalogEntry, catalog
 from .paths import secrets_path
 
 KEY_SOURCES_HELP = "keyring, env:VARIABLE or file"
@@ -184,7 +184,7 @@ class Config:
     def has_provider(self, pid: str) -> bool:
         return pid in catalog() or pid in self._user_providers()
 
-    def _merge(self, pid: str, entry, table) -> Provider:
+    def _merge(self, pid: str, entry: CatalogEntry, table: Any) -> Provider:
         base = Provider(
             id=pid, name=entry.name, type=entry.type, address=entry.address,
             models=entry.models, builtin=True, env=entry.env, key_url=entry.key_url,
@@ -192,8 +192,8 @@ class Config:
         )
         return self._apply(base, table)
 
-    def _custom(self, pid: str, table) -> Provider:
-        problems = []
+    def _custom(self, pid: str, table: Any) -> Provider:
+        problems: list[str] = []
         if not isinstance(table, dict):
             return Provider(id=pid, name=pid, type="openai", address="",
                             problems=(f"[providers.{pid}] must be a table",))
@@ -203,7 +203,7 @@ class Config:
         return self._apply(base, table)
 
     @staticmethod
-    def _apply(base: Provider, table) -> Provider:
+    def _apply(base: Provider, table: Any) -> Provider:
         if table is None:
             return base
         if not isinstance(table, dict):
@@ -281,7 +281,7 @@ class Config:
         self._ops.append(op)
 
     @staticmethod
-    def _table(doc: TOMLDocument, pid: str, create: bool = True):
+    def _table(doc: TOMLDocument, pid: str, create: bool = True) -> Any:
         providers = doc.get("providers")
         if providers is None:
             if not create:
