@@ -36,7 +36,7 @@ def _row_of(app, pid: str) -> str:
 
 
 @pytest.mark.parametrize(("hand_edit", "what"), [
-    ("\n[providers.home-oneapi]\nenabled = false\n", "line 8"),   # a duplicate table
+    ("\n[providers.home-oneapi]\nenabled = false\n", "line 7"),   # a duplicate table
     ("enabled = false\n", 'Key "enabled" already exists'),         # a duplicate key
 ])
 async def test_config_broken_while_running_no_crash_nothing_written(config_file, hand_edit,
