@@ -1,0 +1,17 @@
+"""Provider protocols, one module per wire format behind :mod:`.base`'s interface.
+
+``PROTOCOLS[type]`` is the one place a provider type picks its protocol; the shared
+parts are ``client`` (HTTP session, keys, retries), ``sse``, ``think``, ``errors`` and
+``events``.
+"""
+
+from __future__ import annotations
+
+from .anthropic import Anthropic
+from .base import WireProtocol
+from .openai import OpenAI
+
+PROTOCOLS: dict[str, WireProtocol] = {
+    "openai": OpenAI(),
+    "anthropic": Anthropic(),
+}
