@@ -53,8 +53,9 @@ def test_errors_say_what_to_fix(address, needle):
 
 
 def test_unknown_type_is_refused():
-    with pytest.raises(AddressError, match="openai, anthropic"):
-        resolve("https://api.openai.com", "gemini")
+    with pytest.raises(AddressError, match="openai, anthropic, openai-responses, gemini, "
+                       "azure-openai"):
+        resolve("https://api.openai.com", "cohere")
 
 
 def test_query_allowed_with_exact():

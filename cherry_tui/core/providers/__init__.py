@@ -8,10 +8,16 @@ parts are ``client`` (HTTP session, keys, retries), ``sse``, ``think``, ``errors
 from __future__ import annotations
 
 from .anthropic import Anthropic
+from .azure_openai import AzureOpenAI
 from .base import WireProtocol
+from .gemini import Gemini
 from .openai import OpenAI
+from .openai_responses import OpenAIResponses
 
 PROTOCOLS: dict[str, WireProtocol] = {
     "openai": OpenAI(),
     "anthropic": Anthropic(),
+    "openai-responses": OpenAIResponses(),
+    "gemini": Gemini(),
+    "azure-openai": AzureOpenAI(),
 }

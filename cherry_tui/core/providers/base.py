@@ -37,7 +37,9 @@ class ChatCall:
     stream: bool
     temperature: float | None = None
     max_tokens: int | None = None
-    stream_usage: bool = True  # OpenAI's stream_options (dropped for a server refusing it)
+    # Optional fields a server may refuse (OpenAI's stream_options, Gemini's includeThoughts):
+    # after one refusal the client asks that provider without them.
+    extras: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class ErrorBody:
     detail: str  # one line ("" for an empty body)
     is_html: bool = False  # a web page: the address points at a site, not the API
     key_rejected: bool = False  # the key is wrong although the status is not 401/403
-    model_unknown: bool = False  # the model is unknown although the status is not 404
+    retry_after: float | None = None  # a wait the body asks for (no Retry-After header)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,10 @@ class WireProtocol(ABC):
 
     @abstractmethod
     def chat_request(self, resolved: Resolved, call: ChatCall) -> Request: ...
+
+    def drop_refused(self, body: dict[str, Any], detail: str) -> dict[str, Any] | None:
+        """``body`` without the optional field a 400/422 ``detail`` refuses, or None."""
+        return None
 
     def models_request(self, url: str, page: str | None) -> Request:
         return Request(url, method="GET")
@@ -168,3 +174,7 @@ class Target:
 
     def rule_hint(self) -> str:
         return rule_hint(self.provider.address, self.provider.type)
+
+    def urls(self, model: str) -> Resolved:
+        """The URLs for a request to ``model`` (Gemini's and Azure's URLs hold it)."""
+        return self.provider.resolved(model)

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from ... import __version__
-from ..addresses import ENDPOINTS, AddressError, resolve
+from ..addresses import ENDPOINTS, AddressError
 from ..config import Provider
 from ..secrets import KeyPool, scrub
 from ..text import inert_line
@@ -32,7 +32,7 @@ from .errors import (
     one_line, retry_after, server_text, socks_missing, status_error, too_large, transport_error,
 )
 from .events import (
-    CheckResult, Completion, ContentDelta, Event, Finish, ReasoningDelta, Waiting,
+    CheckResult, Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage, Waiting,
 )
 from .stream import sse_events
 
@@ -104,7 +104,7 @@ class Client:
             trust_env=self._proxy_problem is None,
         )
         self._pools: dict[str, tuple[tuple[str, ...], KeyPool]] = {}
-        self._no_stream_options: set[str] = set()
+        self._no_extras: set[str] = set()  # providers that refused an optional field
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -129,7 +129,7 @@ class Client:
                 f"{label} is not set up correctly: {'; '.join(provider.problems)} "
                 "(fix it in the provider editor or the config file)", list(keys)))
         try:
-            resolved = resolve(provider.address, provider.type)
+            resolved = provider.resolved()
         except AddressError as exc:
             raise ProviderError("config", scrub(f"{label}: {exc}", list(keys))) from None
         if not keys and provider.needs_key:
@@ -150,9 +150,9 @@ class Client:
         return Target(provider, keys, cached[1], resolved, PROTOCOLS[provider.type])
 
     def _chat_request(self, t: Target, call: ChatCall) -> Request:
-        if call.stream and t.provider.id in self._no_stream_options:
-            call = replace(call, stream_usage=False)
-        return t.protocol.chat_request(t.resolved, call)
+        if t.provider.id in self._no_extras:
+            call = replace(call, extras=False)
+        return t.protocol.chat_request(t.urls(call.model), call)
 
     # ------------------------------------------------------------------ sending
     async def _open(self, t: Target, request: Request, *, stream: bool = False,
@@ -203,14 +203,15 @@ class Client:
                 await response.aclose()
             status = response.status_code
             error = t.protocol.parse_error(raw, response.headers.get("content-type", ""))
-            if (stream and status in (400, 422) and "stream_options" in error.detail
-                    and body and "stream_options" in body):
-                # The server rejects stream_options: ask again without it (no usage then).
-                self._no_stream_options.add(t.provider.id)
-                body = {k: v for k, v in body.items() if k != "stream_options"}
+            reduced = (t.protocol.drop_refused(body, error.detail)
+                       if body and status in (400, 422) else None)
+            if reduced is not None:  # an optional field was refused: ask again without it
+                self._no_extras.add(t.provider.id)
+                body = reduced
                 continue
             if status == 429 and attempt < self.max_retries:
                 wait = retry_after(response.headers)
+                wait = error.retry_after if wait is None else wait
                 if wait is None:
                     wait = min(1.0 * 2 ** attempt, 8.0)
                 if wait <= self.max_retry_wait:
@@ -274,7 +275,10 @@ class Client:
                           f"{excerpt(error_text(obj['error']), EXCERPT)}", url=url)
         try:
             text, reasoning, usage, finish = t.protocol.parse_completion(obj)
-        except StreamProblem:
+        except StreamProblem as exc:
+            if exc.kind == "error":  # e.g. Gemini's blocked prompt
+                raise t.error("server", f"{t.label} answered with an error: "
+                              f"{excerpt(exc.detail, EXCERPT)}", url=url) from None
             more = f" - {t.rule_hint()}" if hint else ""
             raise t.error("bad_response", (
                 f"{url} answered with JSON that is not a chat completion "
@@ -319,7 +323,10 @@ class Client:
         started = time.monotonic()
         try:
             t = self._target(provider, keys)
-            if model is None and t.resolved.models is None and provider.models:
+            # Azure's model list is the models a resource may deploy, not its deployments:
+            # only a call to the deployment checks it.
+            if model is None and provider.models and (
+                    t.resolved.models is None or provider.type == "azure-openai"):
                 model = provider.models[0]
             if model:
                 await self.complete(provider, keys, model, [{"role": "user", "content": "Hi"}],
@@ -343,8 +350,30 @@ class Client:
         request = self._chat_request(t, ChatCall(model, messages, False, temperature,
                                                  max_tokens))
         response = await self._open(t, request, model=model, on_wait=on_wait)
+        if "event-stream" in response.headers.get("content-type", "").lower():
+            return await self._collect(t, response, request.url)  # an exact streaming URL
         obj = await self._read_json(t, response, request.url)
         return self._parse_whole(t, obj, request.url, hint=True)
+
+    async def _collect(self, t: Target, response: httpx.Response, url: str) -> Completion:
+        """A whole answer read from a stream (the address names a streaming URL)."""
+        text: list[str] = []
+        reasoning: list[str] = []
+        usage, finish = None, None
+        try:
+            async for event in sse_events(t, response, url, limit=self.max_answer_bytes,
+                                          failed=partial(self._midstream, t)):
+                if isinstance(event, ContentDelta):
+                    text.append(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    reasoning.append(event.text)
+                elif isinstance(event, Usage):
+                    usage = event
+                elif isinstance(event, Finish):
+                    finish = event.reason
+        finally:
+            await response.aclose()
+        return Completion("".join(text), "".join(reasoning), usage, finish)
 
     async def stream_chat(self, provider: Provider, keys: Sequence[str], model: str,
                           messages: list[dict[str, Any]], *, temperature: float | None = None,

@@ -259,9 +259,14 @@ def status_error(t: Target, response: httpx.Response, body: ErrorBody, url: str,
                    "the key may lack access to this model or the account needs attention; "
                    f"check it, or {key_fix(t.provider, 'another')}")
         return t.error("auth", msg, status=status, url=url)
-    if status == 404 or body.model_unknown:
-        if model and (body.model_unknown or "model" in detail.lower()
-                      or "deployment" in detail.lower()):
+    if status == 404 or (status == 400 and "model_not_found" in detail):
+        # A web page (Google's 404 page names the URL, models/... and all) is the address.
+        if t.provider.type == "azure-openai" and model and "deployment" in detail.lower():
+            return t.error("not_found", (
+                f"{t.label} has no deployment named {model!r} (HTTP {status} from {url}{said}): "
+                "an Azure OpenAI model id is the name of a deployment of the resource - "
+                "copy it from the Deployments page of the Azure portal"), status=status, url=url)
+        if model and "model" in detail.lower() and not is_html:
             return t.error("not_found", (
                 f"{t.label} does not know the model {model!r} (HTTP {status} from {url}{said}): "
                 f"check the model id (cherry-tui models {t.provider.id} lists them)"),
@@ -271,6 +276,7 @@ def status_error(t: Target, response: httpx.Response, body: ErrorBody, url: str,
             f"{t.rule_hint()}"), status=status, url=url)
     if status == 429:
         wait = retry_after(response.headers)
+        wait = body.retry_after if wait is None else wait
         when = f"wait {wait:.3g} s" if wait is not None else "wait a little"
         return t.error("rate_limit", (
             f"{t.label} is rate limiting requests (HTTP 429{said}); gave up after "

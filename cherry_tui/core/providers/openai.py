@@ -34,7 +34,7 @@ def chat_body(call: ChatCall) -> dict[str, Any]:
         body["temperature"] = call.temperature
     if call.stream:
         body["stream"] = True
-        if call.stream_usage:
+        if call.extras:
             body["stream_options"] = {"include_usage": True}
     return body
 
@@ -116,6 +116,11 @@ class OpenAI(WireProtocol):
 
     def chat_request(self, resolved: Resolved, call: ChatCall) -> Request:
         return Request(resolved.chat, chat_body(call))
+
+    def drop_refused(self, body: dict[str, Any], detail: str) -> dict[str, Any] | None:
+        if "stream_options" in detail and "stream_options" in body:
+            return {k: v for k, v in body.items() if k != "stream_options"}  # no usage then
+        return None
 
     def decoder(self) -> OpenAIStreamDecoder:
         return OpenAIStreamDecoder()
