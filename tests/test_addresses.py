@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -70,7 +71,9 @@ def test_every_builtin_address_resolves(pid):
     res = resolve(entry.address, entry.type)
     assert res.chat.startswith(("https://", "http://"))
     assert res.models is not None
-    assert res.chat.endswith("chat/completions" if entry.type == "openai" else "messages")
+    ends = {"openai": "/chat/completions", "anthropic": "/messages",
+            "gemini": ":streamGenerateContent", "azure-openai": "/chat/completions"}
+    assert urlsplit(res.chat).path.endswith(ends[entry.type])
 
 
 def test_named_builtins_match_the_guides():
