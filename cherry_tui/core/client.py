@@ -9,7 +9,8 @@ from __future__ import annotations
 from .providers.anthropic import AnthropicStreamDecoder, parse_anthropic_message
 from .providers.base import parse_model_list
 from .providers.client import MAX_ANSWER_BYTES, Client, answer_limit
-from .providers.errors import ProviderError, StreamProblem, proxy_for, socks_missing
+from .providers.errors import ProviderError, StreamProblem
+from .providers.proxy import proxy_for, socks_missing
 from .providers.events import (
     CheckResult, Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage, Waiting,
 )

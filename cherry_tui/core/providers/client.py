@@ -13,9 +13,9 @@ import asyncio
 import json
 import ssl
 import time
-from functools import partial
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import httpx
@@ -28,12 +28,14 @@ from ..text import inert_line
 from . import PROTOCOLS
 from .base import ChatCall, Request, Target
 from .errors import (
-    EXCERPT, ProviderError, StreamProblem, error_text, excerpt, key_fix, midstream_error,
-    one_line, retry_after, server_text, socks_missing, status_error, too_large, transport_error,
+    EXCERPT, ProviderError, StreamProblem, error_text, excerpt, midstream_error,
+    one_line, retry_after, server_text, status_error, too_large, transport_error,
 )
 from .events import (
     CheckResult, Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage, Waiting,
 )
+from .keys import check_keys
+from .proxy import socks_missing
 from .stream import sse_events
 
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -53,31 +55,6 @@ def answer_limit(value: Any) -> tuple[int, str | None]:
     return MAX_ANSWER_BYTES, (
         f"max_answer_bytes = {inert_line(repr(value))} in the config file is not a positive "
         f"whole number of bytes (e.g. 33554432): using {MAX_ANSWER_BYTES}")
-
-
-def _key_problem(key: str) -> tuple[int, str] | None:
-    """(1-based position, what) of the first character that cannot be in an API key."""
-    for i, ch in enumerate(key, 1):
-        code = ord(ch)
-        if 0x21 <= code <= 0x7E:
-            continue
-        if ch.isspace() or not ch.isprintable():  # zero-width space, BOM, NBSP, ...
-            return i, f"an invisible character (U+{code:04X})"
-        return i, f"a non-ASCII character (U+{code:04X})"
-    return None
-
-
-def _no_key_message(p: Provider, label: str) -> str:
-    if p.key and p.key.startswith("env:"):
-        var = p.key[4:]
-        return (f"no API key for {label}: the environment variable {var} is not set "
-                f"(export {var}=... or store the key with `cherry-tui key set {p.id}`)")
-    if p.key == "file":
-        return (f"no API key for {label} in the secrets file: store one with "
-                f"`cherry-tui key set {p.id} --file`")
-    env = f", or set the environment variable {p.env}" if p.env else \
-        f", or read it from a variable with `cherry-tui key env {p.id} VAR`"
-    return f"no API key for {label}: store one with `cherry-tui key set {p.id}`{env}"
 
 
 class Client:
@@ -132,15 +109,7 @@ class Client:
             resolved = provider.resolved()
         except AddressError as exc:
             raise ProviderError("config", scrub(f"{label}: {exc}", list(keys))) from None
-        if not keys and provider.needs_key:
-            raise ProviderError("no_key", _no_key_message(provider, label))
-        for n, key in enumerate(keys, 1):
-            bad = _key_problem(key)
-            if bad:
-                which = f"key {n} of {len(keys)}" if len(keys) > 1 else "key"
-                raise ProviderError("config", (
-                    f"the API {which} of {label} contains {bad[1]} at position {bad[0]} (often "
-                    f"pasted along with it): {key_fix(provider, 'a clean copy')}"))
+        check_keys(provider, keys, label)
         if self._proxy_problem:
             raise ProviderError("proxy", self._proxy_problem)
         cached = self._pools.get(provider.id)
