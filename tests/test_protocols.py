@@ -276,3 +276,16 @@ def test_gemini_model_pages():
     assert gemini.parse_models({"data": []}) is None
     assert gemini.models_request("http://x/v1beta/models", "a b").url == \
         "http://x/v1beta/models?pageToken=a%20b"
+
+
+async def test_exact_streaming_url_serves_a_whole_answer_too():
+    """An address ending with # is used as typed for every request, so a check (one
+    non-streamed request) against Gemini's streaming URL reads the stream whole."""
+    with Serving("gemini") as w:
+        exact = f"{w.root}/v1beta/models/{MODEL}:streamGenerateContent?alt=sse#"
+        async with Client() as client:
+            got = await client.complete(provider(w, exact), [KEY], MODEL, HI, max_tokens=1)
+            models = await client.list_models(provider(w, exact), [KEY])
+    assert got == Completion("Hello there", "Thinking hard", Usage(7, 5, 12), "stop")
+    assert models == sorted(MODELS)
+    assert [s.path for s in w.seen][0] == f"/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
