@@ -51,7 +51,10 @@ def test_models_and_check(wire):
     assert all(m in r.stdout for m in MODELS)
     r = run("check", "p")
     assert r.returncode == 0, r.stderr
-    assert "OK" in r.stdout
+    called = {"responses": "/v1/responses",
+              "gemini": f"/v1beta/models/{MODEL}:generateContent",
+              "azure": f"/openai/deployments/{MODEL}/chat/completions?api-version=2024-10-21"}
+    assert "OK" in r.stdout and f"({wire.root}{called[wire.kind]})" in r.stdout
 
 
 def test_ask_with_a_wrong_key_is_one_line(wire):

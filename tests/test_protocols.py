@@ -288,4 +288,4 @@ async def test_exact_streaming_url_serves_a_whole_answer_too():
             models = await client.list_models(provider(w, exact), [KEY])
     assert got == Completion("Hello there", "Thinking hard", Usage(7, 5, 12), "stop")
     assert models == sorted(MODELS)
-    assert [s.path for s in w.seen][0] == f"/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
+    assert w.seen[0].path == f"/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
