@@ -498,7 +498,7 @@ class EditorScreen(Screen):
         p = self._provider_on_screen()
         check = self.query_one("#check", Static)
         try:
-            url = p.resolved(self._check_model(p)).chat
+            url = p.resolved(self._check_model(p)).whole  # a check asks for one whole answer
         except addresses.AddressError as exc:
             check.update(Text(f"✗ {exc}", overflow="fold"))
             return
