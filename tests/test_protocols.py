@@ -13,6 +13,7 @@ from servers.wire import AZURE_VERSION, KEY, MODEL, MODELS, Serving
 
 from cherry_tui.core.addresses import resolve
 from cherry_tui.core.config import Provider
+from cherry_tui.core.doctor import diagnose
 from cherry_tui.core.providers import PROTOCOLS
 from cherry_tui.core.providers.base import ChatCall
 from cherry_tui.core.providers.client import Client
@@ -289,3 +290,12 @@ async def test_exact_streaming_url_serves_a_whole_answer_too():
     assert got == Completion("Hello there", "Thinking hard", Usage(7, 5, 12), "stop")
     assert models == sorted(MODELS)
     assert w.seen[0].path == f"/v1beta/models/{MODEL}:streamGenerateContent?alt=sse"
+
+
+@pytest.mark.parametrize("kind", ["gemini", "azure"])
+async def test_address_doctor_stays_out_of_gemini_and_azure(kind):
+    """Its rewrites (/v1 added or dropped, the chat endpoint stripped) are OpenAI-shaped:
+    for these types it sends nothing, and the error's rule hint says what to change."""
+    with Serving(kind) as w:
+        assert await diagnose(provider(w, w.root + "/nowhere/"), [KEY], MODEL) == []
+    assert w.seen == []
