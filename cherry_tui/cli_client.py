@@ -219,10 +219,10 @@ def cmd_check(args) -> int:
 def _checked_url(provider, model: str | None) -> str | None:
     """The URL the check called: the chat URL when a model was asked, else the model list."""
     try:
-        res = provider.resolved()
+        res = provider.resolved(model)
     except ValueError:  # an AddressError: the check already said what is wrong
         return None
-    return res.chat if model else res.models
+    return res.whole if model else res.models  # a check asks for one whole answer
 
 
 def cmd_ask(args) -> int:

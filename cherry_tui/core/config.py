@@ -81,13 +81,16 @@ class Provider:
     needs_key: bool = True
     default_address: str | None = None
     problems: tuple[str, ...] = ()
+    api_version: str | None = None  # azure-openai: the api-version query ("v1": the v1 API)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def resolved(self) -> addresses.Resolved:
-        return addresses.resolve(self.address, self.type)
+    def resolved(self, model: str | None = None) -> addresses.Resolved:
+        """The URLs, with ``model`` (else the first listed) where the URL holds one."""
+        return addresses.resolve(self.address, self.type, api_version=self.api_version,
+                                 model=model or (self.models[0] if self.models else None))
 
 
 def split_model_ref(ref: str) -> tuple[str, str]:
@@ -222,6 +225,7 @@ class Config:
         text("name")
         text("type")
         text("address")
+        text("api_version")
         if "enabled" in table:
             if isinstance(table["enabled"], bool):
                 values["enabled"] = bool(table["enabled"])
@@ -249,6 +253,8 @@ class Config:
             err = addresses.check(merged.address, merged.type)
             if err:
                 problems.append(f"address: {err}")
+        if merged.api_version is not None:
+            problems.extend(addresses.api_version_problems(merged.api_version, merged.type))
         return replace(merged, problems=tuple(problems))
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -368,7 +374,8 @@ class Config:
         if not name:
             raise ValueError("a provider needs a name")
         if type not in addresses.PROVIDER_TYPES:
-            raise ValueError(f"unknown type {type!r}: use one of {', '.join(addresses.PROVIDER_TYPES)}")
+            known = ", ".join(addresses.PROVIDER_TYPES)
+            raise ValueError(f"unknown type {type!r}: use one of {known}")
         pid = self.new_id(name)
 
         def op(doc: TOMLDocument) -> None:
@@ -467,6 +474,11 @@ class Config:
 
 
 __all__ = [
-    "Config", "ConfigError", "ConfigReadOnly", "Provider", "split_model_ref",
-    "atomic_write_text", "slugify",
+    "Config",
+    "ConfigError",
+    "ConfigReadOnly",
+    "Provider",
+    "atomic_write_text",
+    "slugify",
+    "split_model_ref",
 ]

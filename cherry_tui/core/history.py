@@ -566,7 +566,7 @@ class History:
             return self.list(limit)
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found: dict[int, str | None] = {}
-        use_fts = self.fts == "trigram" and len(text) >= 3 or self.fts == "unicode61"
+        use_fts = (self.fts == "trigram" and len(text) >= 3) or self.fts == "unicode61"
         if use_fts:
             phrase = '"' + text.replace('"', '""') + '"'
             try:

@@ -327,6 +327,9 @@ class EditorScreen(Screen):
             text.append(", ".join(inert_line(("★ " + m) if m == default_here else m)
                                   for m in p.models))
         self.query_one("#models", Static).update(text)
+        preview = self.query_one(AddressPreview)  # the URL may hold the model (Gemini, Azure)
+        preview.model, preview.api_version = self._check_model(p), p.api_version
+        preview.show(self.query_one("#address", Input).value)
 
     def action_models(self) -> None:
         from .models import ModelsScreen
@@ -537,7 +540,7 @@ class EditorScreen(Screen):
         p = self._provider_on_screen()
         check = self.query_one("#check", Static)
         try:
-            url = addresses.resolve(p.address, p.type).chat
+            url = p.resolved(self._check_model(p)).whole  # a check asks for one whole answer
         except addresses.AddressError as exc:
             check.update(Text(f"✗ {exc}", overflow="fold"))
             return

@@ -85,7 +85,7 @@ class ModelsScreen(Screen):
         # Typing goes to "Add id" first: ↓ reaches the list, where the letter keys act.
         self.query_one("#model-id").focus()
         try:
-            url = addresses.resolve(p.address, p.type).models
+            url = p.resolved().models
         except addresses.AddressError as exc:
             url, note = None, f"address problem: {inert(str(exc))}"
         else:
@@ -320,7 +320,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         p = cherry_app(self).config.provider(self.pid)
         status = self.query_one("#fetch-status", Static)
         try:
-            url = addresses.resolve(p.address, p.type).models
+            url = p.resolved().models
         except addresses.AddressError as exc:
             status.update(Text(f"✗ {inert(str(exc))}", overflow="fold"))
             return
