@@ -14,6 +14,7 @@ from typing import Any
 
 from . import __version__, cli_client
 from .cli_common import Failure, UsageError, err, get_provider, load_config, save_config
+from .core.addresses import PROVIDER_TYPES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,13 +30,15 @@ def cmd_url(args) -> int:
     from .core.text import inert_line
 
     try:
-        res = resolve(args.address, args.type)
+        res = resolve(args.address, args.type, model=args.model, api_version=args.api_version)
     except AddressError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(res.as_dict()))
     else:
         print(f"chat:   {res.chat}")
+        if res.once:
+            print(f"whole:  {res.once}  (an answer asked for in one piece)")
         print(f"models: {res.models or '(cannot be derived from this address)'}")
         print(f"rule:   {res.rule} ({res.rule_text})")
         for warning in res.warnings:
@@ -273,7 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("url", help="show the URLs an API address resolves to")
     p.add_argument("address")
-    p.add_argument("--type", choices=["openai", "anthropic"], default="openai")
+    p.add_argument("--type", choices=PROVIDER_TYPES, default="openai")
+    p.add_argument("-m", "--model", help="the model (Azure: deployment) where the URL holds one")
+    p.add_argument("--api-version", help="azure-openai: the api-version (v1: the v1 API)")
     p.add_argument("--json", action="store_true", help="one JSON object: chat, models, rule")
     p.set_defaults(func=cmd_url)
 

@@ -17,6 +17,7 @@ import re
 import sys
 
 from .cli_common import Failure, UsageError, get_provider, load_config
+from .core.text import inert_line
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -28,7 +29,6 @@ def _keys(cfg, provider) -> tuple[str, ...]:
 
 def _note(msg: str) -> None:
     """One line on stderr, gated: it may hold server text."""
-    from .core.text import inert_line
 
     try:
         print(f"cherry-tui: {inert_line(msg)}", file=sys.stderr, flush=True)
@@ -37,7 +37,6 @@ def _note(msg: str) -> None:
 
 
 def _failure(exc: Exception) -> Failure:
-    from .core.text import inert_line
 
     return Failure(inert_line(str(exc)))
 
@@ -133,21 +132,25 @@ def _model_ref(cfg, ref: str | None):
     the provider's first model.
     """
     from .core.config import split_model_ref
-    from .core.text import inert_line
 
     ref = ref or cfg.default_model
     if not ref:
         raise UsageError("no model: use -m PROVIDER/MODEL (e.g. -m deepseek/deepseek-chat), "
                          "or set default_model in the config file")
-    if "/" not in ref and cfg.has_provider(ref):
-        provider = get_provider(cfg, ref)
-        default = cfg.default_model or ""
-        if default.startswith(f"{ref}/") and default != f"{ref}/":
-            return provider, default.partition("/")[2]
+    if "/" not in ref:  # -m PROVIDER: its model in default_model, else its first model
+        try:
+            provider = cfg.provider(ref)
+        except KeyError:
+            ids = ", ".join(p.id for p in cfg.providers())
+            raise UsageError(inert_line(f"{ref!r} is neither a provider nor PROVIDER/MODEL (e.g. "
+                             f"-m deepseek/deepseek-chat); providers: {ids}")) from None
+        pid, _, model = (cfg.default_model or "").partition("/")
+        if pid == provider.id and model:
+            return provider, model
         if provider.models:
             return provider, provider.models[0]
-        raise UsageError(inert_line(
-            f"{ref} has no models yet: use -m {ref}/MODEL (cherry-tui models {ref} lists them)"))
+        raise UsageError(inert_line(f"provider {ref!r} has no models: add one (cherry-tui models "
+                                    f"{ref} lists the server's), or use -m {ref}/MODEL"))
     try:
         pid, model = split_model_ref(ref)
     except ValueError as exc:
@@ -158,7 +161,6 @@ def _model_ref(cfg, ref: str | None):
 # ------------------------------------------------------------------------------ commands
 def cmd_models(args) -> int:
     from .core.client import ProviderError
-    from .core.text import inert_line
 
     cfg = load_config(args)
     provider = get_provider(cfg, args.provider)
@@ -185,7 +187,6 @@ def cmd_models(args) -> int:
 def cmd_check(args) -> int:
     """One tiny chat request, as the TUI's check sends; on an address failure, the doctor."""
     from .core import doctor
-    from .core.text import inert_line
 
     cfg = load_config(args)
     provider = get_provider(cfg, args.provider)
@@ -248,10 +249,10 @@ def _check_each_key(args, provider, keys: tuple[str, ...], model: str | None) ->
 def _checked_url(provider, model: str | None) -> str | None:
     """The URL the check called: the chat URL when a model was asked, else the model list."""
     try:
-        res = provider.resolved()
+        res = provider.resolved(model)
     except ValueError:  # an AddressError: the check already said what is wrong
         return None
-    return res.chat if model else res.models
+    return res.whole if model else res.models  # a check asks for one whole answer
 
 
 def cmd_ask(args) -> int:
@@ -381,7 +382,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("ask", help="ask a model a question; the answer streams to stdout")
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL",
-                   help="the model to ask (default: default_model from the config)")
+                   help="the model to ask (default: default_model from the config); "
+                        "PROVIDER alone: its model in default_model, else its first")
     p.add_argument("-s", "--system", metavar="SYSTEM", help="a system prompt")
     p.add_argument("-t", "--temperature", type=float, metavar="TEMPERATURE")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")

@@ -114,8 +114,8 @@ def test_ask_with_a_provider_that_has_no_models_says_how(config_file, llmock):
     config_file.write_text(config_file.read_text().replace('models = ["gpt-4o"]', "models = []"))
     r = run("ask", "-m", "mock", "hi")
     line = one_error_line(r, status=2)
-    assert line == ("cherry-tui: mock has no models yet: use -m mock/MODEL "
-                    "(cherry-tui models mock lists them)")
+    assert line == ("cherry-tui: provider 'mock' has no models: add one (cherry-tui models mock "
+                    "lists the server's), or use -m mock/MODEL")
 
 
 def test_ask_no_stream(mock_config, llmock):

@@ -43,7 +43,7 @@ import tomlkit
 from tomlkit.toml_document import TOMLDocument
 
 from . import addresses, files, model_kinds, provider_options
-from .catalog import catalog
+from .catalog import CatalogEntry, catalog
 from .paths import secrets_path
 
 KEY_SOURCES_HELP = "keyring, env:VARIABLE, cmd:COMMAND or file"
@@ -82,6 +82,7 @@ class Provider:
     needs_key: bool = True
     default_address: str | None = None
     problems: tuple[str, ...] = ()
+    api_version: str | None = None  # azure-openai: the api-version query ("v1": the v1 API)
     headers: tuple[tuple[str, str], ...] = ()  # sent with every request (no key in them)
     proxy: str | None = None  # this provider's proxy; None: the environment's variables
     model_kinds: tuple[tuple[str, str], ...] = ()  # the user's (model id, kind) overrides
@@ -90,8 +91,10 @@ class Provider:
     def ok(self) -> bool:
         return not self.problems
 
-    def resolved(self) -> addresses.Resolved:
-        return addresses.resolve(self.address, self.type)
+    def resolved(self, model: str | None = None) -> addresses.Resolved:
+        """The URLs, with ``model`` (else the first listed) where the URL holds one."""
+        return addresses.resolve(self.address, self.type, api_version=self.api_version,
+                                 model=model or (self.models[0] if self.models else None))
 
     def kind_of(self, model: str) -> str:
         """The model's kind: the user's ``model_kinds`` entry, else guessed from its id."""
@@ -222,7 +225,7 @@ class Config:
     def has_provider(self, pid: str) -> bool:
         return pid in catalog() or pid in self._user_providers()
 
-    def _merge(self, pid: str, entry, table) -> Provider:
+    def _merge(self, pid: str, entry: CatalogEntry, table: Any) -> Provider:
         base = Provider(
             id=pid, name=entry.name, type=entry.type, address=entry.address,
             models=entry.models, builtin=True, env=entry.env, key_url=entry.key_url,
@@ -230,8 +233,8 @@ class Config:
         )
         return self._apply(base, table)
 
-    def _custom(self, pid: str, table) -> Provider:
-        problems = []
+    def _custom(self, pid: str, table: Any) -> Provider:
+        problems: list[str] = []
         if not isinstance(table, dict):
             return Provider(id=pid, name=pid, type="openai", address="",
                             problems=(f"[providers.{pid}] must be a table",))
@@ -241,7 +244,7 @@ class Config:
         return self._apply(base, table)
 
     @staticmethod
-    def _apply(base: Provider, table) -> Provider:
+    def _apply(base: Provider, table: Any) -> Provider:
         if table is None:
             return base
         if not isinstance(table, dict):
@@ -260,6 +263,7 @@ class Config:
         text("name")
         text("type")
         text("address")
+        text("api_version")
         if "enabled" in table:
             if isinstance(table["enabled"], bool):
                 values["enabled"] = bool(table["enabled"])
@@ -293,6 +297,8 @@ class Config:
             err = addresses.check(merged.address, merged.type)
             if err:
                 problems.append(f"address: {err}")
+        if merged.api_version is not None:
+            problems.extend(addresses.api_version_problems(merged.api_version, merged.type))
         return replace(merged, problems=tuple(problems))
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -325,7 +331,7 @@ class Config:
         self._ops.append(op)
 
     @staticmethod
-    def _table(doc: TOMLDocument, pid: str, create: bool = True):
+    def _table(doc: TOMLDocument, pid: str, create: bool = True) -> Any:
         providers = doc.get("providers")
         if providers is None:
             if not create:
@@ -439,7 +445,8 @@ class Config:
         if not name:
             raise ValueError("a provider needs a name")
         if type not in addresses.PROVIDER_TYPES:
-            raise ValueError(f"unknown type {type!r}: use one of {', '.join(addresses.PROVIDER_TYPES)}")
+            known = ", ".join(addresses.PROVIDER_TYPES)
+            raise ValueError(f"unknown type {type!r}: use one of {known}")
         pid = self.new_id(name)
 
         def op(doc: TOMLDocument) -> None:
@@ -538,6 +545,11 @@ class Config:
 
 
 __all__ = [
-    "Config", "ConfigError", "ConfigReadOnly", "Provider", "split_model_ref",
-    "atomic_write_text", "slugify",
+    "Config",
+    "ConfigError",
+    "ConfigReadOnly",
+    "Provider",
+    "atomic_write_text",
+    "slugify",
+    "split_model_ref",
 ]

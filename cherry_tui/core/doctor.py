@@ -271,6 +271,8 @@ async def diagnose(provider: Provider, keys: Sequence[str], model: str | None = 
     """
     typed = provider.address.strip()
     ptype = provider.type
+    if ptype in ("gemini", "azure-openai"):
+        return []  # its rewrites know the /v1/ endpoint shapes; the error's rule hint says more
     try:
         current = resolve(typed, ptype).chat
     except (AddressError, KeyError):

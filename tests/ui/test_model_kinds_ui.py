@@ -97,13 +97,12 @@ async def test_editor_checks_the_first_chat_model_or_the_one_chosen(llmock, conf
         await pilot.press("ctrl+g")  # the embedding model is passed over
         await settle(pilot)
         assert llmock.last_request.model == "gpt-4o"
-        await pilot.press("ctrl+o")
-        await settle(pilot)
-        picker = app.screen
-        assert isinstance(picker, ModelPicker) and picker.shown == ["gpt-4o", "my-model"]
-        await pilot.press("down", "enter")
+        await pilot.press("ctrl+o")  # from gpt-4o on to the next chat model
         await settle(pilot)
         assert "the check asks my-model (chat)" in str(app.screen.query_one("#check").content)
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert llmock.last_request.model == "my-model"
+        await pilot.press("ctrl+o")  # round the list: back to gpt-4o, never the embedding
+        await settle(pilot)
+        assert "the check asks gpt-4o (vision)" in str(app.screen.query_one("#check").content)
