@@ -259,6 +259,7 @@ def cmd_ask(args) -> int:
     from .core.client import (
         ContentDelta,
         Finish,
+        KeySkipped,
         ProviderError,
         ReasoningDelta,
         Waiting,
@@ -289,9 +290,12 @@ def cmd_ask(args) -> int:
     opts = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     finish: list[str | None] = [None]
 
-    def waiting(event: Waiting) -> None:
+    def waiting(event: Waiting | KeySkipped) -> None:
         out.end_line()
-        _note(f"{event.reason}: retrying in {event.seconds:.3g} s (ctrl+c to stop)")
+        if isinstance(event, KeySkipped):  # a key of several failed: the next one is asked
+            _note(f"skipped key {event.masked}: {event.reason}")
+        else:
+            _note(f"{event.reason}: retrying in {event.seconds:.3g} s (ctrl+c to stop)")
 
     async def run() -> None:
         async with _client(args, cfg) as client:
@@ -314,7 +318,7 @@ def cmd_ask(args) -> int:
                         err.end_line()
                         thinking = False
                     out.write(event.text)
-                elif isinstance(event, Waiting):
+                elif isinstance(event, (Waiting, KeySkipped)):
                     waiting(event)
                 elif isinstance(event, Finish):
                     finish[0] = event.reason

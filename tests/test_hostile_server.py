@@ -533,7 +533,7 @@ def test_requests_go_through_a_socks5_proxy(server, config_file, socks5):
     server.script = lambda h: h.send_json(200, {"data": [{"id": "via-socks"}]})
     proxy = f"socks5://127.0.0.1:{socks5.server_address[1]}"
     r = run("models", "evil", env={"ALL_PROXY": proxy})
-    assert (r.returncode, r.stdout, r.stderr) == (0, "via-socks\n", "")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "via-socks  chat\n", "")
     assert socks5.connects == [("127.0.0.1", server.server_address[1])]
 
 

@@ -84,3 +84,26 @@ def test_the_summary_lists_each_masked_key_and_its_reason():
     for key in (K1, K2, K3):
         assert key not in text
     assert KeyPool([K1]).summary() == "sk-o****1111: not used yet"
+
+
+def test_which_answers_are_a_keys_fault():
+    import httpx
+
+    from cherry_tui.core.providers.base import ErrorBody
+    from cherry_tui.core.providers.failover import key_failed
+
+    clock = Clock()
+    pool = KeyPool([K1, K2, K3], clock)
+    skipped = key_failed(pool, K1, 400, ErrorBody("API key not valid", key_rejected=True),
+                         httpx.Headers())
+    assert skipped is not None and skipped.reason == "rejected (HTTP 400)"
+    skipped = key_failed(pool, K2, 429, ErrorBody("You exceeded your current quota "
+                                                  "(insufficient_quota)"), httpx.Headers())
+    assert skipped is not None and skipped.reason == "quota used up (HTTP 429), resting 1 s"
+    skipped = key_failed(pool, K3, 429, ErrorBody("slow down", retry_after=7.0),
+                         httpx.Headers({"retry-after-ms": "2500"}))
+    assert skipped is not None and skipped.reason == "rate limited (HTTP 429), resting 2.5 s"
+    pool.mark_ok(K3)
+    assert key_failed(pool, K3, 404, ErrorBody("model not found"), httpx.Headers()) is None
+    assert key_failed(pool, K3, 500, ErrorBody("boom"), httpx.Headers()) is None
+    assert pool.state(K3).state == WORKS

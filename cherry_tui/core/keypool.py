@@ -45,13 +45,18 @@ class KeyState:
     def masked(self) -> str:
         return mask(self.key)
 
-    def describe(self) -> str:
-        """``sk-a****1111: rejected (HTTP 401)``; a resting key says for how long."""
+    @property
+    def why(self) -> str:
+        """``rejected (HTTP 401)``; a resting key says for how long."""
         if self.state == RESTING:
-            return f"{self.masked}: {self.reason}, resting {_secs(self.rest_left)}"
+            return f"{self.reason}, resting {_secs(self.rest_left)}"
         if self.state == BAD:
-            return f"{self.masked}: {self.reason}"
-        return f"{self.masked}: {'works' if self.state == WORKS else 'not used yet'}"
+            return self.reason
+        return "works" if self.state == WORKS else "not used yet"
+
+    def describe(self) -> str:
+        """``sk-a****1111: rejected (HTTP 401)``."""
+        return f"{self.masked}: {self.why}"
 
 
 def _secs(seconds: float) -> str:

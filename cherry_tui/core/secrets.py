@@ -603,21 +603,3 @@ def _find_keys(provider: Provider, config_path: Path, env: Mapping[str, str],
     if not provider.needs_key:
         return KeyInfo("not needed")
     return KeyInfo("missing", (), problem)
-
-
-class KeyPool:
-    """A provider's keys, used in turn (round robin)."""
-
-    def __init__(self, keys: list[str] | tuple[str, ...]):
-        self.keys = list(keys)
-        self._next = 0
-
-    def __bool__(self) -> bool:
-        return bool(self.keys)
-
-    def next(self) -> str | None:
-        if not self.keys:
-            return None
-        key = self.keys[self._next % len(self.keys)]
-        self._next += 1
-        return key
