@@ -65,3 +65,38 @@ async def test_chat_with_every_key_failing_lists_them(config_file, monkeypatch):
                 f"every key of GW (gw) failed: {mask(K1)}: rejected (HTTP 401); "
                 f"{mask(K2)}: forbidden (HTTP 403) - fix or replace them (cherry-tui check gw "
                 "--all-keys checks each)")
+
+
+async def test_editor_checks_each_key_and_shows_their_states(config_file, monkeypatch):
+    from _provider_helpers import settle, text_of
+
+    from cherry_tui.ui.screens.editor import EditorScreen
+
+    with KeyServer() as server:
+        server.answers = {
+            K1: (401, {}, {"error": {"message": "invalid api key"}}),
+            K2: (429, {"Retry-After": "30"}, {"error": {"message": "slow down"}}),
+        }
+        app = pool_app(config_file, server, monkeypatch, f"{K1},{K2},{K3}")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.push_screen(EditorScreen("gw"))
+            await settle(pilot)
+            assert "keys this run: not used yet (ctrl+g checks each)" in text_of(app, "#key-note")
+            await pilot.press("ctrl+g")
+            await settle(pilot)
+            check = text_of(app, "#check")
+            assert f"key 1 {mask(K1)}: ✗ GW (gw) rejected the API key" in check
+            assert f"key 2 {mask(K2)}: ✗ GW (gw) is rate limiting requests (HTTP 429" in check
+            assert f"key 3 {mask(K3)}: ✓ OK: {MODEL} answered in " in check
+            assert sorted(server.keys_seen()) == sorted([K1, K2, K3])  # no 429 wait, no retry
+            # A chat skips the two bad keys; back in the editor the note shows each state.
+            await open_chat(pilot)
+            await ask(pilot, "Hi")
+            app.pop_screen()  # (esc just after an answer is a late "stop": not used here)
+            await settle(pilot)
+            assert isinstance(app.screen, EditorScreen)
+            note = text_of(app, "#key-note")
+            assert (f"keys this run: {mask(K1)}: rejected (HTTP 401) · {mask(K2)}: rate limited "
+                    f"(HTTP 429), resting") in note
+            assert f"{mask(K3)}: works" in note

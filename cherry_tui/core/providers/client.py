@@ -78,13 +78,16 @@ class Client:
         self._sessions = Sessions(connect_timeout=connect_timeout, read_timeout=read_timeout,
                                   verify=verify, trust_env=self._proxy_problem is None)
         self._http = self._sessions.shared
-        self._pools: dict[str, tuple[tuple[str, ...], KeyPool]] = {}
+        # One pool per provider and key set: a check of one key alone (check --all-keys,
+        # the editor) leaves the state of the provider's keys together untouched.
+        self._pools: dict[tuple[str, tuple[str, ...]], KeyPool] = {}
         self._no_extras: set[str] = set()  # providers that refused an optional field
 
-    def key_states(self, provider_id: str) -> list[KeyState]:
-        """Each key of the provider as this run has seen it (empty before its first call)."""
-        cached = self._pools.get(provider_id)
-        return cached[1].states() if cached else []
+    def key_states(self, provider_id: str, keys: Sequence[str]) -> list[KeyState]:
+        """Each of these keys of the provider as this run has seen it (empty before they
+        were first used together)."""
+        pool = self._pools.get((provider_id, tuple(k for k in keys if k)))
+        return pool.states() if pool else []
 
     async def aclose(self) -> None:
         await self._sessions.aclose()
@@ -115,11 +118,8 @@ class Client:
         check_keys(provider, keys, label)
         if self._proxy_problem and not provider.proxy:
             raise ProviderError("proxy", self._proxy_problem)
-        cached = self._pools.get(provider.id)
-        if cached is None or cached[0] != keys:
-            cached = (keys, KeyPool(keys))
-            self._pools[provider.id] = cached
-        return Target(provider, keys, cached[1], resolved, PROTOCOLS[provider.type])
+        pool = self._pools.setdefault((provider.id, keys), KeyPool(keys))
+        return Target(provider, keys, pool, resolved, PROTOCOLS[provider.type])
 
     def _chat_request(self, t: Target, call: ChatCall) -> Request:
         if t.provider.id in self._no_extras:

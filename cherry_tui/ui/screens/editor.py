@@ -187,6 +187,7 @@ class EditorScreen(Screen):
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self._refresh_models()
+            self._refresh_key_note()  # a chat meanwhile may have skipped a key
 
     def check_action(self, action: str, parameters) -> bool | None:
         """Hide keys that do nothing for this provider (no key page, not a built-in)."""
@@ -434,6 +435,13 @@ class EditorScreen(Screen):
                              "Or choose env variable (←→ on Key from).")
             else:
                 lines.append(f"type the key; enter stores it in {where}")
+        if p.key and p.key.startswith("cmd:") and info is not None:
+            got = info.masked if info.present else (info.problem or "no key")
+            lines = [f"from the command `{inert_line(p.key[4:])}`: {got}"]
+        if info is not None and len(info.keys) > 1:  # used in turn; failed ones are skipped
+            states = cherry_app(self).client.key_states(p.id, info.keys)
+            lines.append("keys this run: " + (" · ".join(s.describe() for s in states)
+                                              if states else "not used yet (ctrl+g checks each)"))
         note.update(Text("\n".join(lines), overflow="fold"))
 
     @on(Input.Submitted, "#key")
@@ -581,7 +589,12 @@ class EditorScreen(Screen):
                                   "saves it", overflow="fold"))
                 return
             client = cherry_app(self).client
-            result = await client.check(p, list(info.keys), self._check_model(p))
+            if len(info.keys) > 1:  # several keys: each alone, with its latency
+                results = [await client.check(p, [key], self._check_model(p))
+                           for key in info.keys]
+                result = next((r for r in results if r.ok), results[0])
+            else:
+                result = await client.check(p, list(info.keys), self._check_model(p))
         except asyncio.CancelledError:
             check.update(Text("check cancelled"))
             raise
@@ -589,7 +602,12 @@ class EditorScreen(Screen):
             message = secrets.scrub(str(exc), list(info.keys) if "info" in locals() else [])
             check.update(Text(f"✗ {inert(message)}", overflow="fold"))
             return
-        check.update(check_line(result))
+        if len(info.keys) > 1:
+            check.update(Text("\n").join(
+                Text.assemble(f"key {n} {secrets.mask(key)}: ", check_line(r))
+                for n, (key, r) in enumerate(zip(info.keys, results, strict=True), 1)))
+        else:
+            check.update(check_line(result))
         await offer_address_fixes(self, p, list(info.keys), result)
 
     @property
