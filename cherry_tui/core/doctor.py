@@ -279,8 +279,13 @@ async def diagnose(provider: Provider, keys: Sequence[str], model: str | None = 
         return []
     host = urlsplit(current).hostname
     key = next((k for k in keys if k), None)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                                 verify=verify) as http:
+    try:  # the provider's own proxy and headers, as its requests have them
+        http = httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False,
+                                 verify=verify, proxy=provider.proxy,
+                                 headers=dict(provider.headers))
+    except ImportError:  # a socks5:// proxy without socksio: the request said so already
+        return []
+    async with http:
         first = await _probe(http, current, ptype, key, model)
         if first.exists:
             return []
