@@ -187,3 +187,17 @@ def test_keys_typed_right_after_launch_are_kept(tmux, tmp_path, config_file):
     tmux.keys("Escape", "/")
     tmux.literal("volc")
     tmux.wait_for("› Volcengine Ark", "1 of")
+
+
+def test_down_enter_in_one_burst_opens_the_row_moved_to(tmux, tmp_path, config_file):
+    """A laggy link delivers "↓ enter" in one read: enter must act on the row ↓ moved to
+    (a priority binding once ran enter ahead of the list's own ↓ and opened the row above)."""
+    exe = _cherry_tui()
+    need(exe is not None, "the cherry-tui command is not installed")
+    tmux.start([exe], _env(tmp_path, config_file))
+    screen = tmux.wait_for("cherry-tui · Providers", "? Help")
+    rows = [line for line in screen.splitlines() if line.startswith((" › ", "   "))]
+    first, second = rows[1][3:30].strip(), rows[2][3:30].strip()  # rows[0]: the header
+    tmux.run("send-keys", "Down", "Enter")                # one send-keys: one burst
+    tmux.wait_for(f"Edit provider · {second}")
+    assert f"Edit provider · {first}" not in tmux.screen()

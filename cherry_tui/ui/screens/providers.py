@@ -16,6 +16,7 @@ from functools import partial
 
 from rich.text import Text
 from textual import events, on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider as CommandProvider
@@ -60,7 +61,8 @@ class ProviderList(OptionList):
             focused.post_message(events.Key(event.key, event.character))
             return
         active = self.screen.active_bindings.get(event.key)
-        if active is not None and active.node is self.screen and active.enabled:
+        if active is not None and active.node is self.screen and active.enabled \
+                and not active.binding.priority:
             # The screen's action keys run now, not when the key has bubbled up to the
             # app: the keys behind it in a burst must see what it did (an opened dialog).
             event.stop()
@@ -373,6 +375,12 @@ class ProvidersScreen(Screen):
             self.open_editor(event.option.id)
 
     def action_edit(self) -> None:
+        if self.focused is self.query_one(ProviderList):
+            # enter is a priority binding (it edits from the filter too), so it would run
+            # ahead of keys still queued for the list: "↓ enter" in one burst over a laggy
+            # link opened the row above. In the list, the list's own enter (select, in
+            # order after ↓) opens the editor instead: see _selected.
+            raise SkipAction()
         pid = self.current_id()
         if pid:
             self.open_editor(pid)
