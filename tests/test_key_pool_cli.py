@@ -135,3 +135,22 @@ def test_without_a_provider_proxy_the_environment_one_applies(server, config_fil
         assert "the proxy http://127.0.0.1:9 (from proxy in [providers.gw]) is unreachable" \
             in r.stderr
         assert len(proxy.carried) == 1
+
+
+def test_a_key_from_a_command_is_sent(server, config_file):
+    write(config_file, server.root)
+    text = config_file.read_text().replace('key = "env:GW_KEYS"',
+                                           f'key = "cmd:printf {K1},{K3}"')
+    config_file.write_text(text)
+    r = cli("ask", "hi", keys="")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == REPLY and server.keys_seen() == [K1, K3]
+    assert r.stderr.strip() == f"cherry-tui: skipped key {mask(K1)}: rejected (HTTP 401)"
+
+
+def test_a_header_carrying_a_key_stops_the_request_with_the_fix(server, config_file):
+    write(config_file, server.root, f'headers = {{ "Authorization" = "Bearer {K3}" }}\n')
+    r = cli("ask", "hi", keys=K3)
+    assert r.returncode == 1 and server.seen == []
+    assert "headers: Authorization would carry a key: keys belong in key" in r.stderr
+    assert K3 not in r.stderr
