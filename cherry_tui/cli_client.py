@@ -174,11 +174,13 @@ def cmd_models(args) -> int:
         models = asyncio.run(run())
     except ProviderError as exc:
         raise _failure(exc) from None
+    rows = [{"id": m, "kind": provider.kind_of(m)} for m in models]
     if args.json:  # JSON escapes C0 controls itself; the rest are escaped here
-        print(_json_line(models))
-    else:  # an id is one line of plain text, to a terminal or not
-        for m in models:
-            print(inert_line(m))
+        print(_json_line(rows))
+    else:  # an id is one line of plain text, to a terminal or not; its kind beside it
+        width = max((len(inert_line(m)) for m in models), default=0)
+        for row in rows:
+            print(f"{inert_line(row['id']):<{width}}  {row['kind']}")
     return 0
 
 
@@ -190,6 +192,8 @@ def cmd_check(args) -> int:
     provider = get_provider(cfg, args.provider)
     keys = _keys(cfg, provider)
     model = args.model or doctor.check_model(provider, cfg.default_model)
+    if args.all_keys and keys:
+        return _check_each_key(args, provider, keys, model)
 
     async def run():
         async with _client(args) as client:
@@ -216,6 +220,32 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _check_each_key(args, provider, keys: tuple[str, ...], model: str | None) -> int:
+    """``check --all-keys``: the same request with each key alone, one line per key with
+    its latency (as Cherry Studio's key list check); exit 1 when any key failed."""
+    from .core.secrets import mask
+    from .core.text import inert_line
+
+    async def run():
+        async with _client(args) as client:
+            return [await client.check(provider, [key], model) for key in keys]
+
+    results = asyncio.run(run())
+    failed = sum(not r.ok for r in results)
+    if args.json:
+        print(json.dumps({"provider": provider.id, "model": model, "ok": not failed,
+                          "keys": [{"key": mask(k), "ok": r.ok, "latency": round(r.latency, 3),
+                                    "message": r.message} for k, r in zip(keys, results)]},
+                         ensure_ascii=False))
+    else:
+        for n, (key, r) in enumerate(zip(keys, results), 1):
+            said = r.message if r.ok else f"failed after {r.latency:.2f} s: {r.message}"
+            print(inert_line(f"key {n} {mask(key)}: {said}"))
+    if failed:
+        raise Failure(f"{failed} of {len(keys)} keys of {provider.id} failed")
+    return 0
+
+
 def _checked_url(provider, model: str | None) -> str | None:
     """The URL the check called: the chat URL when a model was asked, else the model list."""
     try:
@@ -229,6 +259,7 @@ def cmd_ask(args) -> int:
     from .core.client import (
         ContentDelta,
         Finish,
+        KeySkipped,
         ProviderError,
         ReasoningDelta,
         Waiting,
@@ -259,9 +290,12 @@ def cmd_ask(args) -> int:
     opts = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     finish: list[str | None] = [None]
 
-    def waiting(event: Waiting) -> None:
+    def waiting(event: Waiting | KeySkipped) -> None:
         out.end_line()
-        _note(f"{event.reason}: retrying in {event.seconds:.3g} s (ctrl+c to stop)")
+        if isinstance(event, KeySkipped):  # a key of several failed: the next one is asked
+            _note(f"skipped key {event.masked}: {event.reason}")
+        else:
+            _note(f"{event.reason}: retrying in {event.seconds:.3g} s (ctrl+c to stop)")
 
     async def run() -> None:
         async with _client(args, cfg) as client:
@@ -284,7 +318,7 @@ def cmd_ask(args) -> int:
                         err.end_line()
                         thinking = False
                     out.write(event.text)
-                elif isinstance(event, Waiting):
+                elif isinstance(event, (Waiting, KeySkipped)):
                     waiting(event)
                 elif isinstance(event, Finish):
                     finish[0] = event.reason
@@ -330,7 +364,9 @@ def _timeouts(p: argparse.ArgumentParser) -> None:
 def register(sub) -> None:
     p = sub.add_parser("models", help="fetch a provider's model list")
     p.add_argument("provider")
-    p.add_argument("--json", action="store_true", help="one JSON list of model ids")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON list of {id, kind} (kind: chat, reasoning, vision, "
+                   "embedding, rerank, image or audio)")
     _timeouts(p)
     p.set_defaults(func=cmd_models)
 
@@ -340,8 +376,11 @@ def register(sub) -> None:
     p.add_argument("-m", "--model", help="ask this model for one token (default: the default "
                    "model when it is this provider's, else its first model; with no model, "
                    "the model list is fetched)")
+    p.add_argument("--all-keys", action="store_true", help="check each of the provider's "
+                   "keys alone, one line per key with its latency")
     p.add_argument("--json", action="store_true", help="one JSON object: ok, message, model, "
-                   "url and suggestions [{address, chat_url, status}]")
+                   "url and suggestions [{address, chat_url, status}] (with --all-keys: "
+                   "ok, model and keys [{key, ok, latency, message}])")
     _timeouts(p)
     p.set_defaults(func=cmd_check)
 

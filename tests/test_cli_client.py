@@ -218,12 +218,13 @@ def test_usage_errors_exit_2(mock_config, llmock, args, says):
 def test_models(mock_config, llmock):
     r = run("models", "mock")
     assert r.returncode == 0
-    lines = r.stdout.splitlines()
-    assert lines == sorted(lines) and "gpt-4o" in lines
+    ids = [line.split()[0] for line in r.stdout.splitlines()]
+    assert ids == sorted(ids) and "gpt-4o" in ids
+    assert "gpt-4o  " in r.stdout and r.stdout.splitlines()[ids.index("gpt-4o")].endswith("vision")
     r = run("models", "mock", "--json")
     import json
 
-    assert "gpt-4o-mini" in json.loads(r.stdout)
+    assert {"id": "gpt-4o-mini", "kind": "vision"} in json.loads(r.stdout)
     assert llmock.last_request.path == "/v1/models"
 
 
@@ -289,7 +290,7 @@ def test_real_model_check_and_models(local_config, model_server):
     assert r.returncode == 0 and "OK: smollm2 answered" in r.stdout, r.stderr
     r = subprocess.run([BIN, "models", "local"], capture_output=True, text=True, timeout=300,
                        env=env_with(LOCAL_KEY=model_server.key))
-    assert r.stdout.split() == ["smollm2"]
+    assert r.stdout.split() == ["smollm2", "chat"]
 
 
 @pytest.mark.model

@@ -283,12 +283,13 @@ def test_model_ids_are_inert_in_text_and_json(server, config_file):
     assert status == 0 and b"pwned-title" in out
     assert_inert(out)
     r = run("models", "evil")  # piped: ids are names, gated all the same
-    assert r.returncode == 0 and r.stdout.splitlines()[-1] == "ok"
+    assert r.returncode == 0 and r.stdout.splitlines()[-1].split() == ["ok", "chat"]
     assert_inert(r.stdout)
     r = run("models", "evil", "--json")
     assert r.returncode == 0
     assert_inert(r.stdout)
-    assert json.loads(r.stdout) == sorted([f"m-{HOSTILE}", "ok"])  # the exact ids, escaped
+    ids = [row["id"] for row in json.loads(r.stdout)]
+    assert ids == sorted([f"m-{HOSTILE}", "ok"])  # the exact ids, escaped
 
 
 def test_a_provider_name_with_escapes_is_inert_in_errors(server, config_file):
@@ -532,7 +533,7 @@ def test_requests_go_through_a_socks5_proxy(server, config_file, socks5):
     server.script = lambda h: h.send_json(200, {"data": [{"id": "via-socks"}]})
     proxy = f"socks5://127.0.0.1:{socks5.server_address[1]}"
     r = run("models", "evil", env={"ALL_PROXY": proxy})
-    assert (r.returncode, r.stdout, r.stderr) == (0, "via-socks\n", "")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "via-socks  chat\n", "")
     assert socks5.connects == [("127.0.0.1", server.server_address[1])]
 
 

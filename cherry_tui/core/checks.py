@@ -19,7 +19,8 @@ from .files import kind
 from .secrets import SecretsFile
 
 TOP_LEVEL = ("theme", "default_model", "max_answer_bytes", "providers", "keymap")
-PROVIDER_FIELDS = ("name", "type", "address", "enabled", "models", "key")
+PROVIDER_FIELDS = ("name", "type", "address", "enabled", "models", "key", "api_version",
+                   "headers", "proxy", "model_kinds")
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
 _KEY = re.compile(r"""^\s*((?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)"""

@@ -12,7 +12,8 @@ from .providers.client import MAX_ANSWER_BYTES, Client, answer_limit
 from .providers.errors import ProviderError, StreamProblem
 from .providers.proxy import proxy_for, socks_missing
 from .providers.events import (
-    CheckResult, Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage, Waiting,
+    CheckResult, Completion, ContentDelta, Event, Finish, KeySkipped, ReasoningDelta, Usage,
+    Waiting,
 )
 from .providers.openai import OpenAIStreamDecoder, parse_openai_completion
 from .providers.sse import SSEEvent, SSEParser
@@ -29,7 +30,7 @@ def neutralize_controls(text: str) -> str:
 
 __all__ = [
     "MAX_ANSWER_BYTES", "AnthropicStreamDecoder", "CheckResult", "Client", "Completion",
-    "ContentDelta", "Event", "Finish", "OpenAIStreamDecoder", "ProviderError",
+    "ContentDelta", "Event", "Finish", "KeySkipped", "OpenAIStreamDecoder", "ProviderError",
     "ReasoningDelta", "SSEEvent", "SSEParser", "StreamProblem", "ThinkSplitter", "Usage",
     "Waiting", "_StreamProblem", "answer_limit", "neutralize_controls", "parse_anthropic_message",
     "parse_model_list", "parse_openai_completion", "proxy_for", "socks_missing",

@@ -33,6 +33,7 @@ Example::
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,11 +42,11 @@ from typing import Any
 import tomlkit
 from tomlkit.toml_document import TOMLDocument
 
-from . import addresses, files
+from . import addresses, files, model_kinds, provider_options
 from .catalog import CatalogEntry, catalog
 from .paths import secrets_path
 
-KEY_SOURCES_HELP = "keyring, env:VARIABLE or file"
+KEY_SOURCES_HELP = "keyring, env:VARIABLE, cmd:COMMAND or file"
 LOAD_HINT = "fix it, or move it away to start afresh"
 SAVE_HINT = ("it was changed on disk: fix it, and this change is saved with the next one "
              "(it is kept until then)")
@@ -82,6 +83,9 @@ class Provider:
     default_address: str | None = None
     problems: tuple[str, ...] = ()
     api_version: str | None = None  # azure-openai: the api-version query ("v1": the v1 API)
+    headers: tuple[tuple[str, str], ...] = ()  # sent with every request (no key in them)
+    proxy: str | None = None  # this provider's proxy; None: the environment's variables
+    model_kinds: tuple[tuple[str, str], ...] = ()  # the user's (model id, kind) overrides
 
     @property
     def ok(self) -> bool:
@@ -91,6 +95,10 @@ class Provider:
         """The URLs, with ``model`` (else the first listed) where the URL holds one."""
         return addresses.resolve(self.address, self.type, api_version=self.api_version,
                                  model=model or (self.models[0] if self.models else None))
+
+    def kind_of(self, model: str) -> str:
+        """The model's kind: the user's ``model_kinds`` entry, else guessed from its id."""
+        return model_kinds.kind_of(model, dict(self.model_kinds), self.type)
 
 
 def split_model_ref(ref: str) -> tuple[str, str]:
@@ -110,6 +118,36 @@ def slugify(name: str) -> str:
 
 def atomic_write_text(path: Path, text: str) -> None:
     files.atomic_write(path, text.encode("utf-8"))
+
+
+def key_command_problem(source: str) -> str | None:
+    """Why ``key = "cmd:..."`` cannot be run, or None (the command is not run here)."""
+    command = source[4:].strip()
+    if not command:
+        return 'key = "cmd:" needs a command after it, e.g. key = "cmd:pass show api/deepseek"'
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        return f"key command {command!r} does not split into words ({exc}): check its quotes"
+    return None if argv else f"key command {command!r} is empty"
+
+
+def _apply_options(table: dict[str, Any], values: dict[str, Any], problems: list[str]) -> None:
+    """The optional provider fields ``headers``, ``proxy`` and ``model_kinds``: checked
+    values go into ``values``, what is wrong into ``problems`` (the rest still loads)."""
+    if "headers" in table:
+        headers, found = provider_options.parse_headers(table["headers"])
+        values["headers"] = headers
+        problems.extend(found)
+    if "proxy" in table:
+        if problem := provider_options.proxy_problem(table["proxy"]):
+            problems.append(problem)
+        else:
+            values["proxy"] = str(table["proxy"]).strip()
+    if "model_kinds" in table:
+        kinds, found = model_kinds.parse_overrides(table["model_kinds"])
+        values["model_kinds"] = tuple(kinds.items())
+        problems.extend(found)
 
 
 class Config:
@@ -242,8 +280,14 @@ class Config:
             if isinstance(key, str) and (key in ("keyring", "file") or
                                          (key.startswith("env:") and len(key) > 4)):
                 values["key"] = str(key)
+            elif isinstance(key, str) and key.startswith("cmd:"):
+                if problem := key_command_problem(key):
+                    problems.append(problem)
+                else:
+                    values["key"] = str(key)
             else:
                 problems.append(f"key must be one of {KEY_SOURCES_HELP}, not {key!r}")
+        _apply_options(table, values, problems)
         merged = replace(base, **values)
         if merged.type not in addresses.PROVIDER_TYPES:
             problems.append(
@@ -359,6 +403,33 @@ class Config:
 
     def remove_model(self, pid: str, model: str) -> None:
         self.set_models(pid, [m for m in self.provider(pid).models if m != model])
+
+    def set_model_kind(self, pid: str, model: str, kind: str | None) -> None:
+        """Save the user's kind for one model (``model_kinds``); None forgets it."""
+        if kind is not None and kind not in model_kinds.KINDS:
+            raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(model_kinds.KINDS)}")
+        if not self.has_provider(pid):
+            raise KeyError(pid)
+
+        def op(doc: TOMLDocument) -> None:
+            table = self._table(doc, pid, create=kind is not None)
+            if table is None:
+                return
+            kinds = table.get("model_kinds")
+            if kinds is not None and not isinstance(kinds, dict):
+                raise ValueError(f"providers.{pid}.model_kinds is {files.kind(kinds)}, not a "
+                                 "table: fix it before changing a model's kind")
+            if kind is None:
+                if kinds is not None:
+                    kinds.pop(model, None)
+                    if not kinds:
+                        table.pop("model_kinds", None)
+                return
+            if kinds is None:
+                kinds = tomlkit.inline_table()
+                table["model_kinds"] = kinds
+            kinds[model] = kind
+        self._edit(op)
 
     def new_id(self, name: str) -> str:
         base = slugify(name)

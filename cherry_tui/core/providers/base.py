@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 from ..addresses import Resolved, rule_hint
 from ..config import Provider
-from ..secrets import KeyPool, scrub
+from ..keypool import KeyPool
+from ..secrets import scrub
 from .errors import EXCERPT, ProviderError, StreamProblem, server_text
 from .events import Completion, Event
 from .sse import SSEEvent

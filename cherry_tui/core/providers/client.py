@@ -21,10 +21,10 @@ from typing import Any
 
 import httpx
 
-from ... import __version__
 from ..addresses import ENDPOINTS, AddressError
 from ..config import Provider
-from ..secrets import KeyPool, scrub
+from ..keypool import KeyPool, KeyState
+from ..secrets import scrub
 from ..text import count, inert_line
 from . import PROTOCOLS
 from .base import ChatCall, Request, Target
@@ -33,10 +33,13 @@ from .errors import (
     one_line, retry_after, server_text, status_error, too_large, transport_error,
 )
 from .events import (
-    CheckResult, Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage, Waiting,
+    CheckResult, Completion, ContentDelta, Event, Finish, KeySkipped, ReasoningDelta, Usage,
+    Waiting,
 )
+from .failover import key_failed, next_key
 from .keys import check_keys
 from .proxy import socks_missing
+from .session import Sessions
 from .stream import sse_events
 
 _ERROR_BODY_LIMIT = 64 * 1024
@@ -72,20 +75,22 @@ class Client:
         self.max_answer_bytes = max_answer_bytes  # one answer's body; more is cut with a message
         # A SOCKS proxy without socksio: every request says so (httpx would raise ImportError).
         self._proxy_problem = socks_missing()
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(read_timeout, connect=connect_timeout, pool=connect_timeout),
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10,
-                                keepalive_expiry=60.0),
-            follow_redirects=False,
-            verify=verify,
-            headers={"User-Agent": f"cherry-tui/{__version__}"},
-            trust_env=self._proxy_problem is None,
-        )
-        self._pools: dict[str, tuple[tuple[str, ...], KeyPool]] = {}
+        self._sessions = Sessions(connect_timeout=connect_timeout, read_timeout=read_timeout,
+                                  verify=verify, trust_env=self._proxy_problem is None)
+        self._http = self._sessions.shared
+        # One pool per provider and key set: a check of one key alone (check --all-keys,
+        # the editor) leaves the state of the provider's keys together untouched.
+        self._pools: dict[tuple[str, tuple[str, ...]], KeyPool] = {}
         self._no_extras: set[str] = set()  # providers that refused an optional field
 
+    def key_states(self, provider_id: str, keys: Sequence[str]) -> list[KeyState]:
+        """Each of these keys of the provider as this run has seen it (empty before they
+        were first used together)."""
+        pool = self._pools.get((provider_id, tuple(k for k in keys if k)))
+        return pool.states() if pool else []
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._sessions.aclose()
 
     async def __aenter__(self) -> Client:
         return self
@@ -111,13 +116,10 @@ class Client:
         except AddressError as exc:
             raise ProviderError("config", scrub(f"{label}: {exc}", list(keys))) from None
         check_keys(provider, keys, label)
-        if self._proxy_problem:
+        if self._proxy_problem and not provider.proxy:
             raise ProviderError("proxy", self._proxy_problem)
-        cached = self._pools.get(provider.id)
-        if cached is None or cached[0] != keys:
-            cached = (keys, KeyPool(keys))
-            self._pools[provider.id] = cached
-        return Target(provider, keys, cached[1], resolved, PROTOCOLS[provider.type])
+        pool = self._pools.setdefault((provider.id, keys), KeyPool(keys))
+        return Target(provider, keys, pool, resolved, PROTOCOLS[provider.type])
 
     def _chat_request(self, t: Target, call: ChatCall) -> Request:
         if t.provider.id in self._no_extras:
@@ -127,14 +129,16 @@ class Client:
     # ------------------------------------------------------------------ sending
     async def _open(self, t: Target, request: Request, *, stream: bool = False,
                     model: str | None = None,
-                    on_wait: Callable[[Waiting], None] | None = None) -> httpx.Response:
+                    on_wait: Callable[[Waiting | KeySkipped], None] | None = None,
+                    retries: int | None = None) -> httpx.Response:
         """Send, with bounded retries on 429; returns an open (unread) 2xx response.
 
-        ``on_wait`` hears of each pause before it starts.
+        ``on_wait`` hears of each pause before it starts, and of each key skipped.
         """
         response = None
-        async for item in self._attempts(t, request, stream=stream, model=model):
-            if isinstance(item, Waiting):
+        async for item in self._attempts(t, request, stream=stream, model=model,
+                                         retries=retries):
+            if isinstance(item, (Waiting, KeySkipped)):
                 if on_wait is not None:
                     on_wait(item)
             else:
@@ -142,18 +146,23 @@ class Client:
         assert response is not None  # _attempts ends with a response or raises
         return response
 
-    async def _attempts(self, t: Target, request: Request, *, stream: bool, model: str | None
-                        ) -> AsyncGenerator[Waiting | httpx.Response, None]:
-        """Yield a :class:`Waiting` before each pause of a 429 retry, then the response."""
+    async def _attempts(self, t: Target, request: Request, *, stream: bool, model: str | None,
+                        retries: int | None = None
+                        ) -> AsyncGenerator[Waiting | KeySkipped | httpx.Response, None]:
+        """Yield a :class:`Waiting` before each pause of a 429 retry, a :class:`KeySkipped`
+        for each key of several that failed (:mod:`.failover`), then the response."""
         attempt = 0
+        retries = self.max_retries if retries is None else retries
         url, body = request.url, request.body
+        pool, tried = t.pool, set[str]()
+        http = self._sessions.for_target(t)
         while True:
-            key = t.pool.next()
+            key = next_key(t, pool, tried)
             headers = {"Accept": "text/event-stream" if stream else "application/json",
-                       **request.headers, **t.protocol.headers(key)}
+                       **request.headers, **dict(t.provider.headers), **t.protocol.headers(key)}
             try:
-                sent = self._http.build_request(request.method, url, json=body, headers=headers)
-                response = await self._http.send(sent, stream=True)
+                sent = http.build_request(request.method, url, json=body, headers=headers)
+                response = await http.send(sent, stream=True)
             except httpx.HTTPError as exc:
                 raise await transport_error(t, exc, url, connect_timeout=self.connect_timeout,
                                             read_timeout=self.read_timeout) from None
@@ -163,6 +172,8 @@ class Client:
                                   "client was closed", url=url) from None
                 raise
             if response.status_code < 300:
+                if key:
+                    pool.mark_ok(key)
                 yield response
                 return
             try:
@@ -178,8 +189,13 @@ class Client:
             if reduced is not None:  # an optional field was refused: ask again without it
                 self._no_extras.add(t.provider.id)
                 body = reduced
+                tried.discard(key or "")
                 continue
-            if status == 429 and attempt < self.max_retries:
+            skipped = key_failed(pool, key, status, error, response.headers) if key else None
+            if skipped is not None and len(pool) > 1:  # the next usable key, before any token
+                yield skipped
+                continue
+            if status == 429 and attempt < retries:
                 wait = retry_after(response.headers)
                 wait = error.retry_after if wait is None else wait
                 if wait is None:
@@ -298,12 +314,16 @@ class Client:
             if model is None and provider.models and (
                     t.resolved.models is None or provider.type == "azure-openai"):
                 model = provider.models[0]
-            if model:
+            if model:  # a check reports a rate limit at once rather than wait it out
+                skipped: list[str] = []
                 await self.complete(provider, keys, model, [{"role": "user", "content": "Hi"}],
-                                    max_tokens=1)
+                                    max_tokens=1, retries=0, on_wait=lambda e: skipped.append(
+                                        f"skipped key {e.masked}: {e.reason}")
+                                    if isinstance(e, KeySkipped) else None)
                 latency = time.monotonic() - started
-                return CheckResult(True, latency, f"OK: {model} answered in {latency:.2f} s",
-                                   model)
+                said = f" ({'; '.join(skipped)})" if skipped else ""
+                return CheckResult(True, latency,
+                                   f"OK: {model} answered in {latency:.2f} s{said}", model)
             models = await self.list_models(provider, keys)
             latency = time.monotonic() - started
             return CheckResult(True, latency,
@@ -314,12 +334,16 @@ class Client:
     async def complete(self, provider: Provider, keys: Sequence[str], model: str,
                        messages: list[dict[str, Any]], *, temperature: float | None = None,
                        max_tokens: int | None = None,
-                       on_wait: Callable[[Waiting], None] | None = None) -> Completion:
-        """A non-streamed answer (text, reasoning, usage, finish_reason), keys scrubbed."""
+                       on_wait: Callable[[Waiting | KeySkipped], None] | None = None,
+                       retries: int | None = None) -> Completion:
+        """A non-streamed answer (text, reasoning, usage, finish_reason), keys scrubbed.
+
+        ``on_wait`` hears of each 429 pause and each key skipped; ``retries`` caps the 429
+        retries (default: the client's ``max_retries``)."""
         t = self._target(provider, keys)
         request = self._chat_request(t, ChatCall(model, messages, False, temperature,
                                                  max_tokens))
-        response = await self._open(t, request, model=model, on_wait=on_wait)
+        response = await self._open(t, request, model=model, on_wait=on_wait, retries=retries)
         if "event-stream" in response.headers.get("content-type", "").lower():
             return await self._collect(t, response, request.url)  # an exact streaming URL
         obj = await self._read_json(t, response, request.url)
@@ -350,7 +374,8 @@ class Client:
                           max_tokens: int | None = None) -> AsyncIterator[Event]:
         """Yield events as they arrive; Finish comes last.
 
-        A :class:`Waiting` comes before each pause of a 429 retry. Text is scrubbed of
+        A :class:`Waiting` comes before each pause of a 429 retry, a :class:`KeySkipped`
+        for each key of several that failed before any token. Text is scrubbed of
         the keys. On failure a ProviderError is raised after the events that did arrive
         (its ``partial`` holds the text). Cancelling the consumer or closing this
         generator closes the connection.
@@ -361,7 +386,7 @@ class Client:
         response: httpx.Response | None = None
         async with aclosing(self._attempts(t, request, stream=True, model=model)) as attempts:
             async for item in attempts:
-                if isinstance(item, Waiting):
+                if isinstance(item, (Waiting, KeySkipped)):
                     yield item  # the consumer may stop here: aclosing ends the wait
                 else:
                     response = item

@@ -169,8 +169,11 @@ def key_fix(p: Provider, one: str = "the right one") -> str:
 
 # ---------------------------------------------------------------------------- proxies
 def proxy_error(t: Target, exc: httpx.HTTPError, url: str) -> ProviderError | None:
-    """A failure at the proxy the environment names, said as such (not "server down")."""
-    found = proxy_for(url)
+    """A failure at the proxy (the provider's own ``proxy``, else the one the environment
+    names), said as such (not "server down")."""
+    own = t.provider.proxy
+    found = (f"proxy in [providers.{t.provider.id}]", _without_credentials(own)) if own \
+        else proxy_for(url)
     if found is None or not isinstance(exc, (httpx.ProxyError, httpx.ConnectError,
                                              httpx.ConnectTimeout)):
         return None
@@ -184,6 +187,11 @@ def proxy_error(t: Target, exc: httpx.HTTPError, url: str) -> ProviderError | No
     return t.error("proxy", (
         f"the proxy {proxy} (from {var}) is unreachable ({excerpt(reason, 80)}), so "
         f"{t.label} could not be asked: start the proxy, correct {var}, or unset it"), url=url)
+
+
+def _without_credentials(proxy: str) -> str:
+    parts = urlsplit(proxy)
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
 # ---------------------------------------------------------------------------- HTTP status

@@ -47,7 +47,16 @@ class Waiting:
     attempt: int  # the try that comes after the pause (2 for the first retry)
 
 
-Event = ContentDelta | ReasoningDelta | Usage | Finish | Waiting
+@dataclass(frozen=True)
+class KeySkipped:
+    """A key of several failed before any token (401/403, 429 or a quota error): the
+    request moved on to the next usable key. Sent before that try, so a UI can say so."""
+
+    masked: str  # the key, masked (sk-1****abcd)
+    reason: str  # e.g. "rejected (HTTP 401)", "rate limited (HTTP 429), resting 30 s"
+
+
+Event = ContentDelta | ReasoningDelta | Usage | Finish | Waiting | KeySkipped
 
 
 class Completion(NamedTuple):

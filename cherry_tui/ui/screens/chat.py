@@ -53,7 +53,8 @@ from textual.worker import Worker
 
 from ...core import history as hist
 from ...core.client import (
-    ContentDelta, Finish, ProviderError, ReasoningDelta, Usage, Waiting, neutralize_controls,
+    ContentDelta, Finish, KeySkipped, ProviderError, ReasoningDelta, Usage, Waiting,
+    neutralize_controls,
 )
 from ...core.config import split_model_ref
 from ...core.history import Conversation, History, Message, Tree
@@ -428,6 +429,10 @@ class ChatScreen(Screen):
                     finish = event.reason
                 elif isinstance(event, Waiting):
                     self._show_wait(entry, event)
+                elif isinstance(event, KeySkipped):  # a small line under the answer
+                    said = f"skipped key {event.masked}: {event.reason}"
+                    entry.note = f"{entry.note} · {said}" if entry.note else said
+                    log.update_entry(entry)
         except ProviderError as exc:
             status, error = hist.ERROR, exc.message
         except asyncio.CancelledError:

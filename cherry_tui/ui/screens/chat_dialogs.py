@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ...core.config import Config
+from ...core.model_kinds import CHAT_KINDS
 from ...core.text import inert_line
 from ..widgets.typeahead import TypeAheadInput
 from ..highlight import inert_highlight
@@ -32,11 +33,12 @@ PICKER_CSS = """
 
 
 def model_refs(config: Config) -> list[str]:
-    """``provider/model`` for every model of every enabled provider, in config order."""
+    """``provider/model`` for every chat, reasoning and vision model of every enabled
+    provider, in config order (an embedding, rerank, image or audio model cannot chat)."""
     refs = []
     for p in config.providers():
         if p.enabled:
-            refs += [f"{p.id}/{m}" for m in p.models]
+            refs += [f"{p.id}/{m}" for m in p.models if p.kind_of(m) in CHAT_KINDS]
     return refs
 
 

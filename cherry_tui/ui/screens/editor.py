@@ -28,6 +28,8 @@ from textual.worker import Worker
 
 from ...core import addresses, secrets
 from ...core.config import Provider
+from ...core.doctor import check_model
+from ...core.model_kinds import CHAT_KINDS
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.choice import Choice
@@ -77,6 +79,7 @@ class EditorScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="editor.back"),
         Binding("ctrl+g,f5", "check", "Check", id="editor.check"),
+        Binding("ctrl+o,f6", "check_model", "Check model", id="editor.check_model"),
         Binding("ctrl+l,f4", "models", "Models", id="editor.models"),
         Binding("ctrl+r", "reveal", "Reveal key", id="editor.reveal"),
         Binding("ctrl+y", "copy_key_url", "Copy key page", id="editor.copy_key_url"),
@@ -99,6 +102,7 @@ class EditorScreen(Screen):
         self._committed_key: tuple[str, str] = ("keyring", "")
         self._check_worker: Worker[None] | None = None
         self._key_touched = False
+        self._check_choice: str | None = None  # the model ctrl+o chose for the check
 
     @property
     def config(self):
@@ -183,6 +187,7 @@ class EditorScreen(Screen):
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self._refresh_models()
+            self._refresh_key_note()  # a chat meanwhile may have skipped a key
 
     def check_action(self, action: str, parameters) -> bool | None:
         """Hide keys that do nothing for this provider (no key page, not a built-in)."""
@@ -430,6 +435,13 @@ class EditorScreen(Screen):
                              "Or choose env variable (←→ on Key from).")
             else:
                 lines.append(f"type the key; enter stores it in {where}")
+        if p.key and p.key.startswith("cmd:") and info is not None:
+            got = info.masked if info.present else (info.problem or "no key")
+            lines = [f"from the command `{inert_line(p.key[4:])}`: {got}"]
+        if info is not None and len(info.keys) > 1:  # used in turn; failed ones are skipped
+            states = cherry_app(self).client.key_states(p.id, info.keys)
+            lines.append("keys this run: " + (" · ".join(s.describe() for s in states)
+                                              if states else "not used yet (ctrl+g checks each)"))
         note.update(Text("\n".join(lines), overflow="fold"))
 
     @on(Input.Submitted, "#key")
@@ -548,10 +560,25 @@ class EditorScreen(Screen):
         self._check_worker = self.run_worker(self._run_check(p), exclusive=True, group="check")
 
     def _check_model(self, p: Provider) -> str | None:
-        default = self.config.default_model
-        if default and default.partition("/")[0] == p.id:
-            return default.partition("/")[2]
-        return p.models[0] if p.models else None
+        if self._check_choice in p.models:
+            return self._check_choice
+        return check_model(p, self.config.default_model)
+
+    def action_check_model(self) -> None:
+        """The next chat model for the check to ask (it starts at the provider's default
+        chat model, see :func:`check_model`); each press moves on, round the list."""
+        p = self.provider
+        models = [m for m in p.models if p.kind_of(m) in CHAT_KINDS]
+        if not models:
+            self.notify("No chat models yet: ctrl+l adds them.", severity="warning")
+            return
+        current = self._check_model(p)
+        at = models.index(current) if current in models else -1
+        model = models[(at + 1) % len(models)]
+        self._check_choice = model
+        self.query_one("#check", Static).update(Text(
+            f"the check asks {inert_line(model)} ({p.kind_of(model)}): ctrl+g checks, "
+            "ctrl+o the next model", overflow="fold"))
 
     async def _run_check(self, p: Provider) -> None:
         check = self.query_one("#check", Static)
@@ -562,7 +589,12 @@ class EditorScreen(Screen):
                                   "saves it", overflow="fold"))
                 return
             client = cherry_app(self).client
-            result = await client.check(p, list(info.keys), self._check_model(p))
+            if len(info.keys) > 1:  # several keys: each alone, with its latency
+                results = [await client.check(p, [key], self._check_model(p))
+                           for key in info.keys]
+                result = next((r for r in results if r.ok), results[0])
+            else:
+                result = await client.check(p, list(info.keys), self._check_model(p))
         except asyncio.CancelledError:
             check.update(Text("check cancelled"))
             raise
@@ -570,7 +602,12 @@ class EditorScreen(Screen):
             message = secrets.scrub(str(exc), list(info.keys) if "info" in locals() else [])
             check.update(Text(f"✗ {inert(message)}", overflow="fold"))
             return
-        check.update(check_line(result))
+        if len(info.keys) > 1:
+            check.update(Text("\n").join(
+                Text.assemble(f"key {n} {secrets.mask(key)}: ", check_line(r))
+                for n, (key, r) in enumerate(zip(info.keys, results, strict=True), 1)))
+        else:
+            check.update(check_line(result))
         await offer_address_fixes(self, p, list(info.keys), result)
 
     @property

@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import addresses
+from ...core.model_kinds import KINDS
 from ...core.text import count as n_of
 from ...core.text import inert, inert_line
 from ..access import cherry_app
@@ -54,6 +55,7 @@ class ModelsScreen(Screen):
         Binding("d,delete", "remove", "Remove", id="models.remove"),
         Binding("f,ctrl+f", "fetch", "Fetch list", id="models.fetch"),
         Binding("enter", "default", "Default", id="models.default"),
+        Binding("k", "kind", "Kind", id="models.kind"),
     ]
 
     def __init__(self, pid: str) -> None:
@@ -123,6 +125,9 @@ class ModelsScreen(Screen):
         text.append(inert_line(model))
         if default:
             text.append("  (default)", style="italic")
+        p = self.config.provider(self.pid)
+        text.append(f"  {p.kind_of(model)}" + (" (yours)" if model in dict(p.model_kinds)
+                                                else ""), style="dim")
         return text
 
     @on(OptionList.OptionHighlighted, "#model-list")
@@ -231,6 +236,22 @@ class ModelsScreen(Screen):
             self.refresh_list(keep=model)
             self.notify(f"Default model: {ref}", markup=False, timeout=2)
 
+    def action_kind(self) -> None:
+        """The highlighted model's kind, one step on (saved as model_kinds in config);
+        back at the kind its id suggests, the saved entry goes."""
+        model = self._current()
+        if model is None:
+            return
+        from ...core.model_kinds import detect
+
+        p = self.config.provider(self.pid)
+        kind = KINDS[(KINDS.index(p.kind_of(model)) + 1) % len(KINDS)]
+        save = None if kind == detect(model, p.type) else kind
+        if commit(self.app, lambda: self.config.set_model_kind(self.pid, model, save),
+                  "model kind"):
+            self.refresh_list(keep=model)
+            self.notify(f"{model}: {kind}", markup=False, timeout=2)
+
     # ------------------------------------------------------------------ fetch
     def action_fetch(self) -> None:
         def done(ids: list[str] | None) -> None:
@@ -284,6 +305,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         Binding("escape", "cancel", "Cancel", id="fetch.cancel"),
         Binding("space", "mark", "Mark", id="fetch.mark"),
         Binding("enter", "add", "Add marked", id="fetch.add", priority=True),
+        Binding("ctrl+k", "cycle_kind", "Kind", id="fetch.kind", priority=True),
         Binding("down", "move(1)", "Down", show=False, id="fetch.down"),
         Binding("up", "move(-1)", "Up", show=False, id="fetch.up"),
         Binding("pagedown", "move(10)", "Page down", show=False, id="fetch.page_down"),
@@ -296,6 +318,8 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         self.all_ids: list[str] = []
         self.shown: list[str] = []
         self.marked: set[str] = set()
+        self.kinds: dict[str, str] = {}
+        self.kind_filter: str | None = None  # None: every kind
         self._cursor = 0
 
     def compose(self) -> ComposeResult:
@@ -306,8 +330,8 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
             yield Static(Text("…"), id="fetch-status")
             yield FilterInput(placeholder="type to filter", compact=True, id="fetch-filter")
             yield OptionList(id="fetch-list")
-            yield Static(Text("type filters · ↑↓ move · space marks · enter adds the marked "
-                              "(or the highlighted) · esc cancels", overflow="fold"),
+            yield Static(Text("type filters · ctrl+k kind · ↑↓ move · space marks · enter adds "
+                              "the marked (or the highlighted) · esc cancels", overflow="fold"),
                          classes="hint")
 
     def on_mount(self) -> None:
@@ -341,6 +365,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
             status.update(Text(f"✗ {inert(str(exc))}", overflow="fold"))
             return
         self.all_ids = sorted(set(ids))
+        self.kinds = {m: p.kind_of(m) for m in self.all_ids}
         have = set(p.models)
         status.update(Text(f"{n_of(len(self.all_ids), 'model')} from GET {inert_line(url)}"
                            f"{f' ({len(have & set(self.all_ids))} already added)' if have else ''}",
@@ -350,6 +375,8 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
     def _fill(self) -> None:
         query = self.query_one("#fetch-filter", Input).value.strip()
         ids = self.all_ids
+        if self.kind_filter:
+            ids = [m for m in ids if self.kinds.get(m) == self.kind_filter]
         if query:
             matcher = Matcher(query)
             scored = [(matcher.match(m), m) for m in ids]
@@ -369,6 +396,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
             marked = model in self.marked
             text.append("[x] " if marked else "[ ] ", style="bold" if marked else "")
             text.append(inert_line(model), style="bold" if marked else "")
+        text.append(f"  {self.kinds.get(model, '')}", style="dim")
         return text
 
     def _render_options(self) -> None:
@@ -382,6 +410,15 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
 
     @on(Input.Changed, "#fetch-filter")
     def _filter(self) -> None:
+        self._fill()
+
+    def action_cycle_kind(self) -> None:
+        """Show every kind, then only chat, reasoning, vision ... models, then all again."""
+        order: list[str | None] = [None, *KINDS]
+        self.kind_filter = order[(order.index(self.kind_filter) + 1) % len(order)]
+        filt = self.query_one("#fetch-filter", Input)
+        filt.placeholder = ("type to filter" if self.kind_filter is None else
+                            f"type to filter · {self.kind_filter} models only (ctrl+k)")
         self._fill()
 
     def _highlighted(self) -> str | None:
