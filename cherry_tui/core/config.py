@@ -362,14 +362,17 @@ class Config:
         return pid
 
     def add_provider(self, name: str, type: str = "openai", address: str = "",
-                     models: list[str] | None = None, enabled: bool = True) -> str:
-        """Add a custom provider; returns its id (a slug of the name, made unique)."""
+                     models: list[str] | None = None, enabled: bool = True,
+                     pid: str | None = None) -> str:
+        """Add a custom provider; returns its id (``pid``, else a slug of the name, made unique)."""
         name = name.strip()
         if not name:
             raise ValueError("a provider needs a name")
         if type not in addresses.PROVIDER_TYPES:
             raise ValueError(f"unknown type {type!r}: use one of {', '.join(addresses.PROVIDER_TYPES)}")
-        pid = self.new_id(name)
+        if pid is not None and self.has_provider(pid):
+            raise ValueError(f"a provider with the id {pid!r} exists already")
+        pid = pid or self.new_id(name)
 
         def op(doc: TOMLDocument) -> None:
             table = self._table(doc, pid)
