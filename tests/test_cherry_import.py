@@ -503,3 +503,18 @@ def test_default_key_store_is_the_real_keyring(real_keyring, config_file):
         assert Config.load(config_file).provider("oneapi").key == "keyring"
     finally:
         keyring.delete_password("cherry-tui", "oneapi")
+
+
+def test_an_imported_oneapi_provider_chats_at_once(tmp_path, config_file, llmock):
+    """The issue's "done when": copy a backup, import it, ask the imported provider."""
+    zipped = v5_zip(tmp_path, [provider(
+        "9a43fcb2-6254-4185-b420-0d1916bd0cad", "OneAPI", llmock.url,
+        "sk-test-oneapi-aaaa1111aaaa1111,sk-test-oneapi-bbbb2222bbbb2222",
+        models=["gpt-4o-mini"])])
+    assert run("import", "cherry-studio", str(zipped), "--keys", "file").returncode == 0
+    llmock.reply("Imported and working.")
+    proc = run("ask", "-m", "oneapi/gpt-4o-mini", "Hello?")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "Imported and working.\n"
+    rec = llmock.last_request
+    assert (rec.path, rec.model) == ("/v1/chat/completions", "gpt-4o-mini")
