@@ -10,6 +10,7 @@ written), 2 a usage error.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -58,8 +59,9 @@ def print_rows(rows, store: str | None) -> None:
 def _key_store(args, items, dry_run: bool) -> str | None:
     """The key store: --keys, else the keyring when it works; without one, a real import
     with keys to store is refused with the choices."""
-    if args.keys or not any(i.keys for i in items if not (i.error or i.skip)):
-        return args.keys
+    chosen = getattr(args, "keys", None)
+    if chosen or not any(i.keys for i in items if not (i.error or i.skip)):
+        return chosen
     from .core.secrets import keyring_available
 
     works, detail = keyring_available()
@@ -88,7 +90,7 @@ def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> tuple[
         print(inert_line(line))
     bad = [f"{r.incoming.name}: {r.why}" for r in rows if r.action == "invalid"] + broken
     for line in bad:
-        err(f"cannot import {line}")
+        err(f"{args.file}: cannot import {line}")
     writes = [r for r in rows if r.writes]
     if args.dry_run:
         print("dry run: nothing was written" + (
@@ -116,6 +118,10 @@ def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> tuple[
     print(f"{summary or 'nothing to import'}; config: {cfg.path}")
     if outcome.stored_keys:
         print(f"keys stored ({store}) for: {', '.join(outcome.stored_keys)}")
+    if store == "skip" and (unstored := [r.incoming.id for r in rows if r.writes
+                                         and r.incoming.keys]):
+        print("keys not stored (--keys skip); store them with: " +
+              "; ".join(f"cherry-tui key set {inert_line(pid)}" for pid in unstored))
     return 0, rows
 
 
@@ -155,17 +161,26 @@ def _conversations(args, backup) -> None:
 
     path = default_path()
     if args.dry_run:
-        new, done = cherry_import.topics_to_import(path, backup.topics)
+        try:
+            new, done = cherry_import.topics_to_import(path, backup.topics)
+        except sqlite3.Error as exc:
+            raise Failure(f"{path}: the history cannot be read ({exc})") from None
         print(f"conversations: {len(new)} would be imported, {done} imported before")
         for topic in new:
             print(f"  {inert_line(topic.title or '(untitled)')} ({len(topic.messages)} messages)")
         return
-    history = History(path)
     try:
-        new, done = cherry_import.topics_to_import(path, backup.topics, history)
-        added = cherry_import.import_topics(history, new, cherry_import.model_id_map(backup))
-    finally:
-        history.close()
+        history = History(path)
+        try:
+            new, done = cherry_import.topics_to_import(path, backup.topics, history)
+            added = cherry_import.import_topics(history, new,
+                                                cherry_import.model_id_map(backup))
+        finally:
+            history.close()
+    except (sqlite3.Error, OSError) as exc:
+        raise Failure(f"{path}: the conversations could not be written ({exc}); the "
+                      "providers were imported. Make it writable (or free the disk), then run "
+                      "the import again: what is there already is not copied twice") from None
     print(f"conversations: {added} imported, {done} imported before; history: {path}")
 
 
@@ -184,7 +199,6 @@ def cmd_import_providers(args) -> int:
                              f"it has: {', '.join(i.id for i in items)}")
         items = [i for i in items if i.id in wanted]
     cfg = load_config(args, strict=True)
-    args.keys = None  # the file holds no keys
     status, rows = _run_import(args, cfg, items, [], [])
     needs = [r.incoming for r in rows if r.writes and r.incoming.key_source in ("keyring", "file")]
     if needs and not args.dry_run:

@@ -363,7 +363,7 @@ def test_a_provider_with_a_bad_address_alone_fails(tmp_path, config_file):
     zipped = v5_zip(tmp_path, [provider("u1", "Broken", "", "sk-broken-12345678")])
     proc = run("import", "cherry-studio", str(zipped), "--keys", "file")
     assert proc.returncode == 1
-    assert "cannot import Broken: the address is empty" in proc.stderr
+    assert f"{zipped}: cannot import Broken: the address is empty" in proc.stderr
     assert "no provider can be imported" in proc.stderr
     assert not config_file.exists()
 
@@ -470,6 +470,8 @@ def test_an_existing_different_provider_is_skipped_unless_replace(config_file):
     proc = run("import", "cherry-studio", str(SAMPLE), "--keys", "skip", "--replace")
     assert proc.returncode == 0, proc.stderr
     assert "update: replaces your models, enabled" in proc.stdout
+    assert "keys not stored (--keys skip); store them with: cherry-tui key set volcengine; " \
+           "cherry-tui key set oneapi" in proc.stdout
     volc = Config.load(config_file).provider("volcengine")
     assert volc.models[0] == "doubao-seed-1-8-251228" and volc.enabled
     assert not (config_file.parent / "secrets.toml").exists()  # --keys skip
