@@ -8,10 +8,11 @@ or speak HTTP themselves.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 
 from ..core.config import Config
@@ -22,6 +23,8 @@ from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme
 
 if TYPE_CHECKING:
     import argparse
+
+    from textual.screen import Screen
 
     from ..core.client import Client
     from ..core.history import History
@@ -137,6 +140,21 @@ class CherryApp(App[None]):
         from .screens.chat import ChatScreen
 
         self.push_screen(ChatScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Import from Cherry Studio", "Read a Cherry Studio backup, see "
+                            "what would change, import", self.action_import_cherry)
+
+    def action_import_cherry(self) -> None:
+        from .screens.import_screen import ImportScreen
+
+        self.push_screen(ImportScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A screen whose field completes with tab (the import path) takes tab for that.
+        wants_tab = getattr(self.screen, "wants_tab", None)
+        return not (action == "focus_next" and callable(wants_tab) and wants_tab())
 
 
 def run_app(args: argparse.Namespace) -> int:

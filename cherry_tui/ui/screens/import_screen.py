@@ -1,0 +1,259 @@
+"""Import from Cherry Studio, in the TUI: a path field that completes with tab, the same
+dry-run table as ``cherry-tui import cherry-studio --dry-run``, then ctrl+s imports.
+
+Reading and planning come from :mod:`cherry_tui.core.cherry_import` and
+:mod:`cherry_tui.core.provider_merge`; this screen only shows their rows. Nothing is
+written before ctrl+s; when some providers cannot be imported, the first ctrl+s says so
+and a second one imports the others (the CLI's ``--yes``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Checkbox, DataTable, Input, RadioButton, RadioSet, Static
+
+from ...core import cherry_import, provider_merge, secrets
+from ...core.config import ConfigError, ConfigReadOnly
+from ...core.text import inert, inert_line
+from ..access import cherry_app
+from ..widgets.keybar import KeyBar
+
+ACTION_TEXT = {"add": "add", "update": "update", "same": "unchanged", "skip": "skip",
+               "invalid": "cannot import"}
+STORES = ("keyring", "file", "skip")
+
+
+def complete_path(text: str) -> tuple[str, list[str]]:
+    """Tab completion of a typed path: (the completed text, the names that still match).
+
+    Completes to the longest common prefix of the matching entries; folders end in
+    ``/``. ``~`` is kept as typed. Hidden entries show only when a ``.`` is typed.
+    """
+    folder, sep, stem = text.rpartition("/")
+    base = Path(os.path.expanduser(folder + sep)) if sep else Path(".")
+    try:
+        names = sorted(e.name + ("/" if e.is_dir() else "") for e in base.iterdir()
+                       if e.name.startswith(stem)
+                       and (stem.startswith(".") or not e.name.startswith(".")))
+    except OSError:
+        return text, []
+    if not names:
+        return text, []
+    first, last = names[0], names[-1]  # sorted: their common start is everyone's
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return folder + sep + first[:n], names
+
+
+class ImportScreen(Screen[None]):
+    """Pick a backup, look at what would change, import."""
+
+    DEFAULT_CSS = """
+    ImportScreen #path { margin: 0 1; }
+    ImportScreen #hint { color: $text-muted; margin: 0 2; height: auto; }
+    ImportScreen #options { height: auto; margin: 0 1; }
+    ImportScreen #options RadioSet { width: auto; }
+    ImportScreen #plan { height: 1fr; margin: 0 1; }
+    ImportScreen #notes { height: auto; max-height: 10; margin: 0 1; overflow-y: auto; }
+    """
+
+    BINDINGS = [
+        Binding("tab", "complete", "Complete path", id="import.complete", priority=True,
+                show=False),
+        Binding("ctrl+s", "import", "Import", id="import.run"),
+        Binding("escape", "back", "Back", id="import.back"),
+    ]
+
+    def __init__(self, path: str = "") -> None:
+        super().__init__()
+        self.initial = path
+        self.backup: cherry_import.Backup | None = None
+        self.rows: list[provider_merge.Row] = []
+        self.confirm_partial = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("Import from Cherry Studio", classes="title-bar")
+        yield Input(self.initial, placeholder="path of the backup: cherry-studio.*.zip or "
+                    "*.bak (tab completes, enter reads it)", id="path")
+        yield Static(Text("Nothing is written until ctrl+s."), id="hint")
+        with Horizontal(id="options"):
+            with RadioSet(id="keys"):
+                yield RadioButton("keys to the keyring", id="keys-keyring")
+                yield RadioButton("keys to the secrets file (0600)", id="keys-file")
+                yield RadioButton("keys: skip", id="keys-skip")
+            yield Checkbox("also conversations", id="conversations")
+            yield Checkbox("replace providers I have", id="replace")
+        yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="notes")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#plan", DataTable)
+        table.add_columns("ID", "NAME", "TYPE", "ADDRESS", "CHAT URL", "MODELS", "KEYS",
+                          "ACTION")
+        self.query_one("#path", Input).focus()
+        self.probe_keyring()
+
+    # ------------------------------------------------------------------ keys
+    @work(thread=True, exclusive=True, group="keyring")
+    def probe_keyring(self) -> None:
+        works, detail = secrets.keyring_available()
+        self.app.call_from_thread(self._keyring_known, works, detail)
+
+    def _keyring_known(self, works: bool, detail: str) -> None:
+        button = self.query_one("#keys-keyring", RadioButton)
+        if works:
+            if self._store() is None:
+                button.value = True
+        else:
+            button.disabled = True
+            button.label = Text.assemble("keys to the keyring (", inert_line(detail), ")")
+
+    def _store(self) -> str | None:
+        pressed = self.query_one("#keys", RadioSet).pressed_button
+        return pressed.id.removeprefix("keys-") if pressed and pressed.id else None
+
+    # ------------------------------------------------------------------ path
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "complete":
+            return self.wants_tab()
+        return True
+
+    def wants_tab(self) -> bool:
+        """Tab completes while the path field has focus (the app then skips focus_next)."""
+        return isinstance(self.focused, Input) and self.focused.id == "path"
+
+    def action_complete(self) -> None:
+        field = self.query_one("#path", Input)
+        completed, names = complete_path(field.value)
+        field.value = completed
+        field.cursor_position = len(completed)
+        hint = self.query_one("#hint", Static)
+        if len(names) > 1:
+            hint.update(Text("  ".join(inert_line(n) for n in names[:40]), overflow="fold"))
+        elif not names:
+            hint.update(Text("no match"))
+        else:
+            hint.update(Text("enter reads it"))
+
+    @on(Input.Submitted, "#path")
+    def _read(self) -> None:
+        value = self.query_one("#path", Input).value.strip()
+        if value:
+            self.query_one("#hint", Static).update(Text("reading…"))
+            self.read_backup(Path(value).expanduser())
+
+    @work(thread=True, exclusive=True, group="read")
+    def read_backup(self, path: Path) -> None:
+        try:
+            backup = cherry_import.read_backup(path)
+        except cherry_import.ImportProblem as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._loaded, backup)
+
+    def _failed(self, message: str) -> None:
+        self.backup, self.rows = None, []
+        self.query_one("#plan", DataTable).clear()
+        self.query_one("#notes", Static).update("")
+        self.query_one("#hint", Static).update(Text(inert(message), style="bold"))
+
+    def _loaded(self, backup: cherry_import.Backup) -> None:
+        self.backup = backup
+        self.confirm_partial = False
+        self.query_one("#hint", Static).update(Text(
+            f"Cherry Studio backup version {backup.version}: {len(backup.providers)} "
+            f"provider(s), {len(backup.topics)} conversation(s). ctrl+s imports."))
+        self.show_plan()
+
+    # ------------------------------------------------------------------ plan
+    @on(RadioSet.Changed, "#keys")
+    @on(Checkbox.Changed, "#replace")
+    def show_plan(self) -> None:
+        if self.backup is None:
+            return
+        selection = cherry_import.incoming(self.backup)
+        config = cherry_app(self).config
+        store = self._store()
+        self.rows = provider_merge.plan(config, selection.items,
+                                        self.query_one("#replace", Checkbox).value, store)
+        table = self.query_one("#plan", DataTable)
+        table.clear()
+        for row in self.rows:
+            item = row.incoming
+            keys = ", ".join(secrets.mask(k) for k in item.keys) or "-"
+            action = ACTION_TEXT[row.action] + (f": {row.why}" if row.action != "add" else "")
+            table.add_row(*(Text(inert_line(v)) for v in (
+                item.id, item.name, item.type, item.address or "-", item.chat_url() or "-",
+                ", ".join(item.models) or "-", keys, action)))
+        notes: list[str] = []
+        for row in self.rows:
+            notes += [f"{row.incoming.id}: {w}" for w in row.incoming.warnings]
+        notes += [f"cannot import {b}" for b in self.backup.broken]
+        if selection.left_out:
+            notes.append(f"left out {len(selection.left_out)} unused built-in(s): "
+                         f"{', '.join(selection.left_out)}")
+        self.query_one("#notes", Static).update(
+            Text("\n".join(inert_line(n) for n in notes), overflow="fold"))
+
+    # ------------------------------------------------------------------ import
+    def action_import(self) -> None:
+        if self.backup is None:
+            self.notify("Read a backup first: type its path and press enter.",
+                        severity="warning", markup=False)
+            return
+        store = self._store()
+        writes = [r for r in self.rows if r.writes]
+        if store is None and any(r.incoming.keys for r in writes):
+            self.notify("Choose where the keys go: the keyring, the secrets file, or skip.",
+                        title="Keys", severity="warning", markup=False)
+            return
+        bad = [r for r in self.rows if r.action == "invalid"] + self.backup.broken
+        if bad and not self.confirm_partial:
+            self.confirm_partial = True
+            self.notify(f"{len(bad)} provider(s) cannot be imported (see the table). "
+                        f"Press ctrl+s again to import the {len(writes)} others.",
+                        title="Some providers cannot be imported", severity="warning",
+                        markup=False, timeout=10)
+            return
+        config = cherry_app(self).config
+        try:
+            outcome = provider_merge.apply(config, self.rows, store)
+        except (secrets.SecretsError, ConfigError, ConfigReadOnly, ValueError, OSError) as exc:
+            config.reload()
+            self.notify(inert(str(exc)), title="Nothing imported", severity="error",
+                        markup=False, timeout=15)
+            return
+        done = ", ".join(f"{n} {ACTION_TEXT[a]}" for a, n in outcome.counts.items())
+        message = done or "nothing to import"
+        if self.query_one("#conversations", Checkbox).value:
+            message += "; " + self._import_conversations()
+        self.notify(inert(message), title="Imported", markup=False, timeout=10)
+        self.show_plan()
+
+    def _import_conversations(self) -> str:
+        assert self.backup is not None
+        history = cherry_app(self).history
+        if str(history.path) == ":memory:":
+            return "conversations not imported: the history file cannot be opened"
+        try:
+            new, done = cherry_import.topics_to_import(history.path, self.backup.topics,
+                                                       history)
+            added = cherry_import.import_topics(history, new,
+                                                cherry_import.model_id_map(self.backup))
+        except (sqlite3.Error, OSError) as exc:
+            return f"conversations not imported: {exc}"
+        return f"conversations: {added} imported, {done} before"
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
