@@ -47,9 +47,11 @@ class CherryApp(App[None]):
         Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
 
-    def __init__(self, config_file: Path | None = None, theme: str | None = None):
+    def __init__(self, config_file: Path | None = None, theme: str | None = None,
+                 discover: bool = False):
         super().__init__()
         self.config_file = config_file or config_path()
+        self.discover = discover  # first start: offer what is set up on this machine
         self.config = Config.load(self.config_file)
         self.theme_override = theme
         self.themes = install_themes(self)  # shipped + user theme files; problems: on_mount
@@ -62,6 +64,10 @@ class CherryApp(App[None]):
         apply_start_theme(self)  # --theme, else config.toml's theme, else cherry-dark
         self.apply_keymap()
         self.push_screen(ProvidersScreen())
+        if self.discover and self.config.raw_text == "" and not self.config.error:
+            from .screens.discover_screen import offer_discovery
+
+            offer_discovery(self)
         if self.config.error:
             self.notify(inert(f"{self.config.error}\nRunning without saving until it is fixed."),
                         title="Config file not loaded", severity="error", timeout=30,
@@ -158,7 +164,8 @@ class CherryApp(App[None]):
 
 
 def run_app(args: argparse.Namespace) -> int:
-    app = CherryApp(config_path(getattr(args, "config", None)), getattr(args, "theme", None))
+    app = CherryApp(config_path(getattr(args, "config", None)), getattr(args, "theme", None),
+                    discover=True)
     from .themes import unknown_theme_message
 
     if problem := unknown_theme_message(app, app.theme_override):

@@ -55,6 +55,25 @@ def complete_path(text: str) -> tuple[str, list[str]]:
     return folder + sep + first[:n], names
 
 
+class PathInput(Input):
+    """The path field: tab completes. The binding is the field's own (not the screen's),
+    so a burst such as "/path/to/ch<tab>" over SSH is handled in order: the letters reach
+    the field before the completion reads it."""
+
+    BINDINGS = [Binding("tab", "complete", "Complete path", id="import.complete",
+                        show=False)]
+
+    def action_complete(self) -> None:
+        completed, names = complete_path(self.value)
+        self.value = completed
+        self.cursor_position = len(completed)
+        if len(names) > 1:
+            hint = Text("  ".join(inert_line(n) for n in names[:40]), overflow="fold")
+        else:
+            hint = Text("no match" if not names else "enter reads it")
+        self.screen.query_one("#hint", Static).update(hint)
+
+
 class ImportScreen(Screen[None]):
     """Pick a backup, look at what would change, import."""
 
@@ -68,8 +87,6 @@ class ImportScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("tab", "complete", "Complete path", id="import.complete", priority=True,
-                show=False),
         Binding("ctrl+s", "import", "Import", id="import.run"),
         Binding("escape", "back", "Back", id="import.back"),
     ]
@@ -83,7 +100,7 @@ class ImportScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("Import from Cherry Studio", classes="title-bar")
-        yield Input(self.initial, placeholder="path of the backup: cherry-studio.*.zip or "
+        yield PathInput(self.initial, placeholder="path of the backup: cherry-studio.*.zip or "
                     "*.bak (tab completes, enter reads it)", id="path")
         yield Static(Text("Nothing is written until ctrl+s."), id="hint")
         with Horizontal(id="options"):
@@ -124,27 +141,9 @@ class ImportScreen(Screen[None]):
         return pressed.id.removeprefix("keys-") if pressed and pressed.id else None
 
     # ------------------------------------------------------------------ path
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "complete":
-            return self.wants_tab()
-        return True
-
     def wants_tab(self) -> bool:
         """Tab completes while the path field has focus (the app then skips focus_next)."""
-        return isinstance(self.focused, Input) and self.focused.id == "path"
-
-    def action_complete(self) -> None:
-        field = self.query_one("#path", Input)
-        completed, names = complete_path(field.value)
-        field.value = completed
-        field.cursor_position = len(completed)
-        hint = self.query_one("#hint", Static)
-        if len(names) > 1:
-            hint.update(Text("  ".join(inert_line(n) for n in names[:40]), overflow="fold"))
-        elif not names:
-            hint.update(Text("no match"))
-        else:
-            hint.update(Text("enter reads it"))
+        return isinstance(self.focused, PathInput)
 
     @on(Input.Submitted, "#path")
     def _read(self) -> None:
