@@ -228,6 +228,21 @@ def test_unused_builtins_are_left_out_unless_named(tmp_path):
         cherry_import.incoming(read_backup(zipped), ["nope"])
 
 
+def test_a_builtin_at_its_default_address_keeps_ours(tmp_path):
+    groq = provider("groq", "Groq", "https://api.groq.com/openai", system=True)
+    del groq["enabled"]  # old backups: a built-in without "enabled" is not in use
+    backup = read_backup(v5_zip(tmp_path, [
+        provider("github", "Github Models", "https://models.github.ai/inference",
+                 "ghp-test-0123456789", system=True),
+        provider("ollama", "Ollama", "", system=True, enabled=True, type="ollama",
+                 models=["llama3.2:3b"]), groq]))
+    github, ollama = cherry_import.incoming(backup).items
+    assert github.address == "https://models.github.ai/inference/"
+    assert github.chat_url() == "https://models.github.ai/inference/chat/completions"
+    assert (ollama.address, ollama.models) == ("http://localhost:11434", ("llama3.2:3b",))
+    assert cherry_import.incoming(backup).left_out == ["groq"]
+
+
 def test_keys_with_commas_bad_characters_and_headers_are_reported(tmp_path):
     backup = read_backup(v5_zip(tmp_path, [provider(
         "u1", "Proxy", "https://p.example.com", "sk-good-123456789,sk-with\\,comma1,sk-bad\u00a0key12",

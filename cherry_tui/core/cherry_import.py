@@ -193,7 +193,10 @@ def _map(cp: CherryProvider, our_id: str) -> Incoming:
                         "has no per-provider headers yet")
     if builtin:
         ptype = builtin.type
-        address = cp.address or builtin.address
+        # Cherry's default address with or without the trailing "/" is our default: ours
+        # carries the "/" where the version must not be added (github, perplexity).
+        same = not cp.address or cp.address.rstrip("/") == builtin.address.rstrip("/")
+        address = builtin.address if same else cp.address
         models = cp.models or builtin.models
     else:
         mapped = TYPES.get(cp.type, "")

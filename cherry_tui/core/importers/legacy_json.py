@@ -115,7 +115,10 @@ def _provider(entry: Any) -> CherryProvider | str:
         id=pid, name=_text(entry, "name") or pid, type=_text(entry, "type") or "openai",
         address=_text(entry, "apiHost").strip(),
         keys=tuple(split_cherry_keys(_text(entry, "apiKey"))),
-        models=tuple(models), enabled=enabled if isinstance(enabled, bool) else True,
+        # Unset: a custom provider is on (Cherry's own migration reads ``enabled ?? true``),
+        # a built-in is not (every built-in is listed, used or not).
+        models=tuple(models),
+        enabled=enabled if isinstance(enabled, bool) else entry.get("isSystem") is not True,
         system=entry.get("isSystem") is True,
         headers=tuple(sorted(str(k) for k in headers)) if isinstance(headers, dict) else (),
         anthropic_address=_text(entry, "anthropicApiHost").strip(),
