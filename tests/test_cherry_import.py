@@ -243,6 +243,20 @@ def test_a_builtin_at_its_default_address_keeps_ours(tmp_path):
     assert cherry_import.incoming(backup).left_out == ["groq"]
 
 
+def test_custom_ids_are_stable_and_never_take_a_claimed_or_other_protocol_builtin(tmp_path):
+    backup = read_backup(v5_zip(tmp_path, [
+        provider("deepseek", "DeepSeek", "https://api.deepseek.com", "sk-ds-0123456789",
+                 system=True),
+        provider("u1", "DeepSeek", "https://ds-proxy.example.com", "sk-dsp-0123456789"),
+        provider("u2", "OneAPI", "https://claude-gw.example.com", "sk-gw-0123456789",
+                 type="anthropic"),
+        provider("u3", "Proxy", "https://p1.example.com", "sk-p1-0123456789"),
+        provider("u4", "Proxy", "https://p2.example.com", "sk-p2-0123456789")]))
+    ids = [i.id for i in cherry_import.incoming(backup).items]
+    assert ids == ["deepseek", "deepseek-2", "oneapi-2", "proxy", "proxy-2"]
+    assert ids == [i.id for i in cherry_import.incoming(backup).items]
+
+
 def test_keys_with_commas_bad_characters_and_headers_are_reported(tmp_path):
     backup = read_backup(v5_zip(tmp_path, [provider(
         "u1", "Proxy", "https://p.example.com", "sk-good-123456789,sk-with\\,comma1,sk-bad\u00a0key12",

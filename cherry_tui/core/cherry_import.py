@@ -138,7 +138,6 @@ def incoming(backup: Backup, only: Iterable[str] = ()) -> Selection:
     """The backup's providers as rows to import. ``only`` names providers (Cherry id,
     cherry-tui id or name) to take even when unused; an unknown name raises ValueError."""
     wanted = [w.strip() for w in only if w.strip()]
-    claimed: set[str] = set()
     items, left_out = [], []
     ids = _assign_ids(backup.providers)
     for cp, our_id in zip(backup.providers, ids):
@@ -148,7 +147,6 @@ def incoming(backup: Backup, only: Iterable[str] = ()) -> Selection:
         elif cp.system and not _used(cp):
             left_out.append(cp.id)
             continue
-        claimed.add(our_id)
         items.append(_map(cp, our_id))
     for w in wanted:
         if not any(_matches(cp, our_id, w) for cp, our_id in zip(backup.providers, ids)):
@@ -170,10 +168,16 @@ def _assign_ids(providers: list[CherryProvider]) -> list[str]:
             continue
         base = slugify(cp.id if cp.system else cp.name)
         pid, n = base, 2
-        while pid in result or (not cp.system and pid in claimed):
+        while pid in result or (not cp.system and (pid in claimed or _other_type(pid, cp))):
             pid, n = f"{base}-{n}", n + 1
         result.append(pid)
     return result
+
+
+def _other_type(pid: str, cp: CherryProvider) -> bool:
+    """A built-in here with this id but another protocol than the Cherry provider's."""
+    entry = catalog().get(pid)
+    return entry is not None and entry.type != TYPES.get(cp.type)
 
 
 def _map(cp: CherryProvider, our_id: str) -> Incoming:
