@@ -117,7 +117,8 @@ def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> tuple[
                         ("add", "update", "same", "skip", "invalid") if counts.get(a))
     print(f"{summary or 'nothing to import'}; config: {cfg.path}")
     if outcome.stored_keys:
-        print(f"keys stored ({store}) for: {', '.join(outcome.stored_keys)}")
+        print(f"keys stored ({store}) for: "
+              f"{', '.join(inert_line(pid) for pid in outcome.stored_keys)}")
     if store == "skip" and (unstored := [r.incoming.id for r in rows if r.writes
                                          and r.incoming.keys]):
         print("keys not stored (--keys skip); store them with: " +

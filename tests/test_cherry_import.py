@@ -132,6 +132,18 @@ def v7_zip(tmp_path: Path) -> Path:
 
 
 # ------------------------------------------------------------------ reading
+def test_every_package_ships_in_the_wheel():
+    """core/importers is a package of its own: pyproject.toml must list it (and any other)."""
+    import tomllib
+
+    root = Path(__file__).parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(root).parts)
+             for p in (root / "cherry_tui").rglob("__init__.py")}
+    assert found <= listed, f"not in pyproject.toml packages: {sorted(found - listed)}"
+
+
 def test_sample_reads_as_version_5_with_providers_and_the_conversation():
     backup = read_backup(SAMPLE)
     assert backup.version == 5 and not backup.broken
