@@ -309,6 +309,16 @@ def test_version_1_bak_and_version_3_inline_messages(tmp_path):
     assert read_backup(v3).topics[0].messages[1].content == "first answer"
 
 
+def test_an_unzipped_backup_folder_reads_like_the_zip(tmp_path):
+    for zipped, name in ((SAMPLE, "v5"), (v7_zip(tmp_path), "v7")):
+        folder = tmp_path / name
+        with zipfile.ZipFile(zipped) as zf:
+            zf.extractall(folder)
+        assert read_backup(folder).providers == read_backup(zipped).providers
+    with pytest.raises(ImportProblem, match=r"folder without data\.json or metadata"):
+        read_backup(tmp_path / "v5" / "Data")
+
+
 def test_version_7_sqlite_providers_models_keys_and_active_branch(tmp_path):
     backup = read_backup(v7_zip(tmp_path))
     assert backup.version == 7

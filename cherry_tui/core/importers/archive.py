@@ -62,8 +62,7 @@ def read(path: Path, limit: int = MAX_UNPACKED) -> Backup:
         raise ImportProblem(f"{path}: no such file; give the path of the backup "
                             "(cherry-studio.*.zip or *.bak)") from None
     except IsADirectoryError:
-        raise ImportProblem(f"{path} is a folder; give the backup file itself "
-                            "(cherry-studio.*.zip)") from None
+        return _read_folder(path, limit)
     except OSError as exc:
         raise ImportProblem(f"{path} cannot be read: {exc.strerror}") from None
     if head.startswith(b"\x1f\x8b"):
@@ -126,9 +125,12 @@ def _read_zip(path: Path, limit: int) -> Backup:
         f"Studio backup; give the cherry-studio.*.zip file, or {HOW_TO_EXPORT}")
 
 
-def _read_direct(zf: zipfile.ZipFile, path: Path, names: list[str], limit: int) -> Backup:
-    """Versions 6 (raw browser storage) and 7 (2.x, SQLite), told apart by metadata.json."""
-    meta_raw = _entry(zf, path, "metadata.json", min(limit, _CHUNK))
+_DB_NAMES = ("Data/cherrystudio.sqlite", "cherrystudio.sqlite")
+
+
+def _direct_version(path: Path, meta_raw: bytes) -> None:
+    """Check metadata.json of a "direct" backup: only version 7 (2.x, SQLite) is read;
+    version 6 (raw browser storage) gets the way to an importable file."""
     try:
         meta: Any = json.loads(meta_raw)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -141,16 +143,43 @@ def _read_direct(zf: zipfile.ZipFile, path: Path, names: list[str], limit: int) 
             f"{path} is a Cherry Studio {app} backup (version 6): it holds the app's raw "
             "browser storage, which cherry-tui cannot read. To make a file it can import: "
             f"{HOW_TO_EXPORT}")
-    if version == 7:
-        for name in ("Data/cherrystudio.sqlite", "cherrystudio.sqlite"):
-            if name in names:
-                return _read_sqlite(zf, path, name, limit)
+    if version != 7:
         raise ImportProblem(
-            f"{path}: this Cherry Studio 2.x backup (version 7) has no "
-            "Data/cherrystudio.sqlite; make a new backup in Cherry Studio (Settings, Data)")
-    raise ImportProblem(
-        f"{path}: unknown backup version {version!r} in metadata.json (cherry-tui reads "
-        f"versions 1-5 and 7); {HOW_TO_EXPORT}")
+            f"{path}: unknown backup version {version!r} in metadata.json (cherry-tui reads "
+            f"versions 1-5 and 7); {HOW_TO_EXPORT}")
+
+
+def _no_database(path: Path) -> ImportProblem:
+    return ImportProblem(
+        f"{path}: this Cherry Studio 2.x backup (version 7) has no "
+        "Data/cherrystudio.sqlite; make a new backup in Cherry Studio (Settings, Data)")
+
+
+def _read_direct(zf: zipfile.ZipFile, path: Path, names: list[str], limit: int) -> Backup:
+    _direct_version(path, _entry(zf, path, "metadata.json", min(limit, _CHUNK)))
+    for name in _DB_NAMES:
+        if name in names:
+            return _read_sqlite(zf, path, name, limit)
+    raise _no_database(path)
+
+
+def _read_folder(path: Path, limit: int) -> Backup:
+    """An unzipped backup: the same files in a folder."""
+    meta, data = path / "metadata.json", path / "data.json"
+    if meta.is_file():
+        with meta.open("rb") as fh:
+            _direct_version(path, _read_capped(fh, path, "metadata.json", _CHUNK))
+        for name in _DB_NAMES:
+            if (path / name).is_file():
+                return sqlite_v7.read(path, path / name)
+        raise _no_database(path)
+    if data.is_file():
+        with data.open("rb") as fh:
+            return legacy_json.parse(path, "data.json", _read_capped(fh, path, "data.json",
+                                                                      limit))
+    raise ImportProblem(f"{path} is a folder without data.json or metadata.json; give the "
+                        "backup file itself (cherry-studio.*.zip) or the folder it was "
+                        "unzipped to")
 
 
 def _read_sqlite(zf: zipfile.ZipFile, path: Path, name: str, limit: int) -> Backup:
