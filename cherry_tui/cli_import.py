@@ -76,6 +76,18 @@ def _key_store(args, items, dry_run: bool) -> str | None:
 
 
 # ------------------------------------------------------------------------------ import
+def _confirm(question: str) -> bool:
+    """Ask on a terminal; anything but y/yes, or no terminal, is no."""
+    try:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            return False
+        sys.stdout.write(question)  # input() would write it to stderr
+        sys.stdout.flush()
+        return input().strip().lower() in ("y", "yes")
+    except (EOFError, OSError, ValueError):
+        return False
+
+
 def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> tuple[int, list]:
     """Plan, print, and unless --dry-run write. Returns (status, rows)."""
     from .core import provider_merge
@@ -100,7 +112,7 @@ def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> tuple[
     if bad and not writes and not any(r.action == "same" for r in rows):
         raise Failure(f"{args.file}: no provider can be imported (see above); fix them in "
                       "the source and export again")
-    if bad and not args.yes:
+    if bad and not args.yes and not _confirm(f"Import the {len(writes)} others? [y/N] "):
         raise Failure(f"{args.file}: {len(bad)} provider(s) cannot be imported (see above); "
                       f"run again with --yes to import the {len(writes)} others. Nothing "
                       "was written")

@@ -437,6 +437,31 @@ def test_half_readable_backup_needs_yes_and_imports_only_the_valid(tmp_path, con
     assert "ftp" not in cfg.section("providers")
 
 
+def test_on_a_terminal_a_half_readable_backup_asks_first(tmp_path, config_file):
+    import pty
+    import select
+
+    zipped = v5_zip(tmp_path, [
+        provider("u1", "Good", "https://good.example.com", "sk-good-123456789"),
+        provider("u2", "Ftp", "ftp://files.example.com", "sk-ftp-1234567890")])
+    for answer, imported in ((b"n\n", False), (b"y\n", True)):
+        main, child = pty.openpty()
+        proc = subprocess.Popen([sys.executable, "-m", "cherry_tui", "import", "cherry-studio",
+                                 str(zipped), "--keys", "file"],
+                                stdin=child, stdout=child, stderr=subprocess.PIPE)
+        os.close(child)
+        seen = b""
+        while b"Import the 1 others? [y/N]" not in seen:
+            ready, _, _ = select.select([main], [], [], 30)
+            assert ready, seen  # the question never came
+            seen += os.read(main, 1024)
+        os.write(main, answer)
+        assert proc.wait(timeout=60) == (0 if imported else 1)
+        os.close(main)
+        proc.stderr.close()
+        assert config_file.exists() == imported
+
+
 def test_usage_errors_exit_2(tmp_path):
     proc = run("import", "cherry-studio", str(SAMPLE), "--only", "nope", "--dry-run")
     assert proc.returncode == 2 and "no provider 'nope'" in proc.stderr
