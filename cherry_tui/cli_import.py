@@ -88,8 +88,8 @@ def _confirm(question: str) -> bool:
         return False
 
 
-def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> tuple[int, list]:
-    """Plan, print, and unless --dry-run write. Returns (status, rows)."""
+def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> list:
+    """Plan, print, and unless --dry-run write; raises Failure. Returns the rows."""
     from .core import provider_merge
     from .core.config import ConfigError, ConfigReadOnly
     from .core.secrets import SecretsError
@@ -108,7 +108,7 @@ def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> tuple[
         print("dry run: nothing was written" + (
             f"; {len(bad)} provider(s) cannot be imported, the rest needs --yes" if bad
             and writes else ""))
-        return 0, rows
+        return rows
     if bad and not writes and not any(r.action == "same" for r in rows):
         raise Failure(f"{args.file}: no provider can be imported (see above); fix them in "
                       "the source and export again")
@@ -135,7 +135,7 @@ def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> tuple[
                                          and r.incoming.keys]):
         print("keys not stored (--keys skip); store them with: " +
               "; ".join(f"cherry-tui key set {inert_line(pid)}" for pid in unstored))
-    return 0, rows
+    return rows
 
 
 def cmd_import_cherry(args) -> int:
@@ -160,12 +160,12 @@ def cmd_import_cherry(args) -> int:
                      f"default address): {', '.join(selection.left_out)}; --only ID takes one")
     if not selection.items and not backup.broken:
         notes.append("no provider in the backup is in use (no key, none switched on)")
-    status, _rows = _run_import(args, cfg, selection.items, notes, backup.broken)
+    _run_import(args, cfg, selection.items, notes, backup.broken)
     if args.conversations:
         _conversations(args, backup)
     elif backup.topics:
         print(f"{len(backup.topics)} conversation(s) not imported: add --conversations")
-    return status
+    return 0
 
 
 def _conversations(args, backup) -> None:
@@ -212,13 +212,13 @@ def cmd_import_providers(args) -> int:
                              f"it has: {', '.join(i.id for i in items)}")
         items = [i for i in items if i.id in wanted]
     cfg = load_config(args, strict=True)
-    status, rows = _run_import(args, cfg, items, [], [])
+    rows = _run_import(args, cfg, items, [], [])
     needs = [r.incoming for r in rows if r.writes and r.incoming.key_source in ("keyring", "file")]
     if needs and not args.dry_run:
         print("store their keys here: " + "; ".join(
             f"cherry-tui key set {inert_line(i.id)}" + (" --file" if i.key_source == "file"
                                                         else "") for i in needs))
-    return status
+    return 0
 
 
 def cmd_export_providers(args) -> int:
