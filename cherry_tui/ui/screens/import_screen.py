@@ -80,8 +80,10 @@ class ImportScreen(Screen[None]):
     DEFAULT_CSS = """
     ImportScreen #path { margin: 0 1; }
     ImportScreen #hint { color: $text-muted; margin: 0 2; height: auto; }
-    ImportScreen #options { height: auto; margin: 0 1; }
-    ImportScreen #options RadioSet { width: auto; }
+    ImportScreen #keys { layout: horizontal; width: 100%; margin: 1 1 0 1; }
+    ImportScreen #keys > RadioButton { width: auto; margin-right: 3; }
+    ImportScreen #flags { height: auto; margin: 0 1 1 1; }
+    ImportScreen #flags Checkbox { width: auto; margin-right: 3; }
     ImportScreen #plan { height: 1fr; margin: 0 1; }
     ImportScreen #notes { height: auto; max-height: 10; margin: 0 1; overflow-y: auto; }
     """
@@ -103,13 +105,13 @@ class ImportScreen(Screen[None]):
         yield PathInput(self.initial, placeholder="path of the backup: cherry-studio.*.zip or "
                     "*.bak (tab completes, enter reads it)", id="path")
         yield Static(Text("Nothing is written until ctrl+s."), id="hint")
-        with Horizontal(id="options"):
-            with RadioSet(id="keys"):
-                yield RadioButton("keys to the keyring", id="keys-keyring")
-                yield RadioButton("keys to the secrets file (0600)", id="keys-file")
-                yield RadioButton("keys: skip", id="keys-skip")
-            yield Checkbox("also conversations", id="conversations")
-            yield Checkbox("replace providers I have", id="replace")
+        with RadioSet(id="keys", compact=True):
+            yield RadioButton("keys: keyring", id="keys-keyring", compact=True)
+            yield RadioButton("keys: secrets file", id="keys-file", compact=True)
+            yield RadioButton("keys: skip", id="keys-skip", compact=True)
+        with Horizontal(id="flags"):
+            yield Checkbox("also conversations", id="conversations", compact=True)
+            yield Checkbox("replace providers I have", id="replace", compact=True)
         yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
         yield Static("", id="notes")
         yield KeyBar()
@@ -134,7 +136,8 @@ class ImportScreen(Screen[None]):
                 button.value = True
         else:
             button.disabled = True
-            button.label = Text.assemble("keys to the keyring (", inert_line(detail), ")")
+            button.label = Text("keys: keyring (none here)")
+            button.tooltip = detail
 
     def _store(self) -> str | None:
         pressed = self.query_one("#keys", RadioSet).pressed_button
