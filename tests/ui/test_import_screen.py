@@ -88,6 +88,10 @@ async def test_tab_completes_the_path_then_enter_shows_the_plan_then_ctrl_s_impo
         assert volc[:2] == ["volcengine", "doubao"]
         assert volc[4] == "https://ark.cn-beijing.volces.com/api/v3/chat/completions"
         assert oneapi[6] == "sk-t****1111, sk-t****2222" and oneapi[7] == "add"
+        await pilot.press("shift+tab")  # to the table: the highlighted row, whole
+        await pilot.press("down")
+        await wait_for(pilot, lambda: "OneAPI → http://127.0.0.1:3000/v1/chat/completions "
+                       "keys: sk-t****1111, sk-t****2222 action: add" in text_of(app, "#row-detail"))
         assert not config_file.exists()  # the plan writes nothing
 
         # No keyring in tests: the keyring choice is disabled, nothing is chosen.

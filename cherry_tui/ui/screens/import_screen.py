@@ -85,6 +85,7 @@ class ImportScreen(Screen[None]):
     ImportScreen #flags { height: auto; margin: 0 1 1 1; }
     ImportScreen #flags Checkbox { width: auto; margin-right: 3; }
     ImportScreen #plan { height: 1fr; margin: 0 1; }
+    ImportScreen #row-detail { height: auto; margin: 0 1; }
     ImportScreen #notes { height: auto; max-height: 10; margin: 0 1; overflow-y: auto; }
     """
 
@@ -113,6 +114,7 @@ class ImportScreen(Screen[None]):
             yield Checkbox("also conversations", id="conversations", compact=True)
             yield Checkbox("replace providers I have", id="replace", compact=True)
         yield DataTable(id="plan", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="row-detail")
         yield Static("", id="notes")
         yield KeyBar()
 
@@ -207,6 +209,19 @@ class ImportScreen(Screen[None]):
                          f"{', '.join(selection.left_out)}")
         self.query_one("#notes", Static).update(
             Text("\n".join(inert_line(n) for n in notes), overflow="fold"))
+
+    @on(DataTable.RowHighlighted, "#plan")
+    def _row_detail(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted row whole, for terminals too narrow for every column."""
+        if not 0 <= event.cursor_row < len(self.rows):
+            return
+        row = self.rows[event.cursor_row]
+        item = row.incoming
+        keys = ", ".join(secrets.mask(k) for k in item.keys) or "none"
+        action = ACTION_TEXT[row.action] + (f": {row.why}" if row.action != "add" else "")
+        self.query_one("#row-detail", Static).update(Text.assemble(
+            (inert_line(item.name), "bold"), " → ", inert_line(item.chat_url() or "-"),
+            f"\nkeys: {keys}   action: ", inert_line(action), overflow="fold"))
 
     # ------------------------------------------------------------------ import
     def action_import(self) -> None:
