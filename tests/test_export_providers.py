@@ -134,5 +134,10 @@ def test_bad_providers_files(tmp_path, config_file):
     assert proc.returncode == 0, proc.stderr
     assert "good" in Config.load(config_file).section("providers")
     assert "bad" not in Config.load(config_file).section("providers")
+    slash = tmp_path / "slash.toml"
+    slash.write_text('[providers."my/gw"]\nname = "GW"\ntype = "openai"\n'
+                     'address = "https://gw.example.com"\n')
+    proc = run("import", "providers", str(slash))
+    assert proc.returncode == 1 and "the id 'my/gw' cannot be used" in proc.stderr
     proc = run("import", "providers", str(half), "--only", "ghost")
     assert proc.returncode == 2 and "no provider ghost" in proc.stderr

@@ -146,8 +146,8 @@ def apply(cfg: Config, rows: list[Row], store: str | None) -> Outcome:
 def _write(cfg: Config, row: Row) -> None:
     item = row.incoming
     if row.action == ADD and not item.builtin:
-        cfg.add_provider(item.name, item.type, item.address.strip(), list(item.models),
-                         enabled=item.enabled, pid=item.id)
+        cfg.add_provider_as(item.id, item.name, item.type, item.address.strip(),
+                            list(item.models), item.enabled)
     else:
         values = _desired(item, row.key_field)
         values.pop("key", None)

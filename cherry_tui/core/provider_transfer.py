@@ -8,6 +8,7 @@ The file has the config file's own ``[providers.ID]`` shape, so it is read by th
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from .catalog import catalog
 from .config import Config, Provider
 from .provider_merge import Incoming
 
-FIELDS = ("name", "type", "address", "models", "enabled", "key")
+_ID = re.compile(r"[A-Za-z0-9_-]+")
 HEADER = """cherry-tui providers, exported {when}. No API key is in this file: "key" says
 where each provider's key comes from on the machine that wrote it. On the new machine:
   cherry-tui import providers FILE --dry-run     (then without --dry-run)
@@ -80,8 +81,12 @@ def read_file(path: Path) -> list[Incoming]:
     items = []
     for pid in user:
         p = cfg.provider(pid)
+        problems = list(p.problems)
+        if not _ID.fullmatch(pid):
+            problems.insert(0, f"the id {pid!r} cannot be used (a model is named ID/MODEL): "
+                            "rename the table to letters, digits, '-' and '_'")
         items.append(Incoming(
             id=pid, name=p.name, type=p.type, address=p.address, models=tuple(p.models),
             enabled=p.enabled, key_source=p.key,
-            error="; ".join(p.problems) if p.problems else None))
+            error="; ".join(problems) if problems else None))
     return items

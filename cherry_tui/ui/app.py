@@ -8,11 +8,10 @@ or speak HTTP themselves.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
 
 from ..core.config import Config
@@ -20,11 +19,10 @@ from ..core.paths import config_path
 from ..core.secrets import SecretsFile
 from ..core.text import inert
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
+from .import_commands import ImportCommands
 
 if TYPE_CHECKING:
     import argparse
-
-    from textual.screen import Screen
 
     from ..core.client import Client
     from ..core.history import History
@@ -33,7 +31,7 @@ if TYPE_CHECKING:
 class CherryApp(App[None]):
     TITLE = "cherry-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {ThemeCommands}
+    COMMANDS = App.COMMANDS | {ThemeCommands, ImportCommands}
 
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat", id="app.new_chat"),
@@ -64,10 +62,6 @@ class CherryApp(App[None]):
         apply_start_theme(self)  # --theme, else config.toml's theme, else cherry-dark
         self.apply_keymap()
         self.push_screen(ProvidersScreen())
-        if self.discover and self.config.raw_text == "" and not self.config.error:
-            from .screens.discover_screen import offer_discovery
-
-            offer_discovery(self)
         if self.config.error:
             self.notify(inert(f"{self.config.error}\nRunning without saving until it is fixed."),
                         title="Config file not loaded", severity="error", timeout=30,
@@ -147,15 +141,12 @@ class CherryApp(App[None]):
 
         self.push_screen(ChatScreen())
 
-    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Import from Cherry Studio", "Read a Cherry Studio backup, see "
-                            "what would change, import", self.action_import_cherry)
+    def on_ready(self) -> None:
+        """First start (no config file yet): offer what is set up on this machine."""
+        if self.discover and self.config.raw_text == "" and not self.config.error:
+            from .screens.discover_screen import offer_discovery
 
-    def action_import_cherry(self) -> None:
-        from .screens.import_screen import ImportScreen
-
-        self.push_screen(ImportScreen())
+            offer_discovery(self)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A screen whose field completes with tab (the import path) takes tab for that.

@@ -73,7 +73,7 @@ async def test_tab_completes_the_path_then_enter_shows_the_plan_then_ctrl_s_impo
     app = CherryApp(config_file)
     async with app.run_test(size=(200, 50)) as pilot:
         await settle(pilot)
-        app.action_import_cherry()
+        app.push_screen(ImportScreen())
         await settle(pilot)
         field = app.screen.query_one("#path", Input)
         assert app.screen.focused is field

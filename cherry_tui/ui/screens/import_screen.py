@@ -23,6 +23,7 @@ from textual.widgets import Checkbox, DataTable, Input, RadioButton, RadioSet, S
 
 from ...core import cherry_import, provider_merge, secrets
 from ...core.config import ConfigError, ConfigReadOnly
+from ...core.history import History, default_path
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
@@ -252,25 +253,32 @@ class ImportScreen(Screen[None]):
                         markup=False, timeout=15)
             return
         done = ", ".join(f"{n} {ACTION_TEXT[a]}" for a, n in outcome.counts.items())
-        message = done or "nothing to import"
-        if self.query_one("#conversations", Checkbox).value:
-            message += "; " + self._import_conversations()
-        self.notify(inert(message), title="Imported", markup=False, timeout=10)
+        self.notify(inert(done or "nothing to import"), title="Providers", markup=False,
+                    timeout=10)
         self.show_plan()
+        if self.query_one("#conversations", Checkbox).value:
+            self.import_conversations(self.backup)
 
-    def _import_conversations(self) -> str:
-        assert self.backup is not None
-        history = cherry_app(self).history
-        if str(history.path) == ":memory:":
-            return "conversations not imported: the history file cannot be opened"
+    @work(thread=True, exclusive=True, group="conversations")
+    def import_conversations(self, backup: cherry_import.Backup) -> None:
+        """In a thread, on a connection of its own: a long history never holds up the UI,
+        and the app's own history connection is left to the chats."""
+        path = default_path()
         try:
-            new, done = cherry_import.topics_to_import(history.path, self.backup.topics,
-                                                       history)
-            added = cherry_import.import_topics(history, new,
-                                                cherry_import.model_id_map(self.backup))
+            history = History(path)
+            try:
+                new, done = cherry_import.topics_to_import(path, backup.topics, history)
+                added = cherry_import.import_topics(history, new,
+                                                    cherry_import.model_id_map(backup))
+            finally:
+                history.close()
         except (sqlite3.Error, OSError) as exc:
-            return f"conversations not imported: {exc}"
-        return f"conversations: {added} imported, {done} before"
+            self.app.call_from_thread(self.notify, inert(f"{path}: {exc}"),
+                                      title="Conversations not imported", severity="error",
+                                      markup=False, timeout=15)
+            return
+        self.app.call_from_thread(self.notify, f"{added} imported, {done} imported before",
+                                  title="Conversations", markup=False, timeout=10)
 
     def action_back(self) -> None:
         self.app.pop_screen()
