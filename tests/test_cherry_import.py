@@ -204,7 +204,10 @@ def test_rows_warn_where_cherry_and_cherry_tui_build_different_urls(tmp_path):
     assert plain.warnings == ()
 
 
-def test_types_unsupported_here_are_skipped_with_the_reason(tmp_path):
+def test_types_unsupported_here_are_skipped_with_the_reason(tmp_path, monkeypatch):
+    from cherry_tui.core import addresses
+
+    monkeypatch.setattr(addresses, "PROVIDER_TYPES", ("openai", "anthropic"))
     backup = read_backup(v5_zip(tmp_path, [
         provider("u1", "Resp", "https://r.example.com", "sk-resp-123456789",
                  type="openai-response"),
@@ -218,6 +221,23 @@ def test_types_unsupported_here_are_skipped_with_the_reason(tmp_path):
     assert claude.skip is None and claude.type == "anthropic"
     assert claude.chat_url() == "https://c.example.com/v1/messages"
     assert odd.skip == "type martian is unknown to cherry-tui"
+
+
+@pytest.mark.parametrize(("cherry_type", "ours"), [
+    ("openai-response", "openai-responses"), ("gemini", "gemini"),
+    ("azure-openai", "azure-openai"), ("new-api", "openai"), ("ollama", "openai")])
+def test_each_cherry_type_maps_to_ours_and_is_skipped_only_where_unsupported(
+        tmp_path, cherry_type, ours):
+    from cherry_tui.core import addresses
+
+    backup = read_backup(v5_zip(tmp_path, [provider(
+        "u1", "Custom", "https://custom.example.com", "sk-custom-12345678", type=cherry_type)]))
+    (item,) = cherry_import.incoming(backup).items
+    assert item.type == ours
+    if ours in addresses.PROVIDER_TYPES:  # this version has the type: imported
+        assert item.skip is None
+    else:
+        assert item.skip == f"type {ours} is not supported by this version"
 
 
 def test_unused_builtins_are_left_out_unless_named(tmp_path):

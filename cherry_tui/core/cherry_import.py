@@ -71,8 +71,9 @@ def read_backup(path: Path, limit: int = archive.MAX_UNPACKED) -> Backup:
 
 
 def cherry_chat_url(address: str, provider_type: str, no_version: bool = False) -> str | None:
-    """The chat URL Cherry Studio 1.7+ builds from ``address`` (None for other types)."""
-    if provider_type not in addresses.ENDPOINTS:
+    """The chat URL Cherry Studio 1.7+ builds from ``address`` for the OpenAI and Anthropic
+    types (None for the others: Cherry builds those with rules of their own)."""
+    if provider_type not in ("openai", "anthropic"):
         return None
     chat = addresses.ENDPOINTS[provider_type][0]
     host = address.strip()
