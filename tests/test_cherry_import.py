@@ -240,6 +240,23 @@ def test_each_cherry_type_maps_to_ours_and_is_skipped_only_where_unsupported(
         assert item.skip == f"type {ours} is not supported by this version"
 
 
+def test_azure_keeps_its_api_version_where_the_type_exists(tmp_path, config_file):
+    from cherry_tui.core import addresses
+
+    if "azure-openai" not in addresses.PROVIDER_TYPES:
+        pytest.skip("this version has no azure-openai type (the row is skipped, tested above)")
+    zipped = v5_zip(tmp_path, [provider(
+        "u1", "Work Azure", "https://myres.openai.azure.com", "azkey-0123456789abcdef",
+        type="azure-openai", apiVersion="2024-10-21", models=["gpt-4o-deploy"])])
+    assert run("import", "cherry-studio", str(zipped), "--keys", "file").returncode == 0
+    azure = Config.load(config_file).provider("work-azure")
+    assert (azure.type, azure.api_version, azure.ok) == ("azure-openai", "2024-10-21", True)
+    again = run("import", "cherry-studio", str(zipped), "--keys", "file")
+    assert "1 unchanged" in again.stdout
+    exported = run("export", "providers")
+    assert 'api_version = "2024-10-21"' in exported.stdout
+
+
 def test_unused_builtins_are_left_out_unless_named(tmp_path):
     zipped = v5_zip(tmp_path, [
         provider("openai", "OpenAI", "https://api.openai.com", system=True, enabled=False,
@@ -299,6 +316,15 @@ def test_keys_with_commas_bad_characters_and_headers_are_reported(tmp_path):
     assert "key 2 holds a comma" in text and "key 3 left out" in text
     assert "extra headers not imported (X-Tenant)" in text
     assert "secret-tenant-value" not in text
+
+
+def test_a_custom_providers_claude_address_is_named(tmp_path):
+    backup = read_backup(v5_zip(tmp_path, [provider(
+        "u1", "Both", "https://both.example.com", "sk-both-123456789",
+        anthropicApiHost="https://both.example.com/anthropic")]))
+    (item,) = cherry_import.incoming(backup).items
+    assert "second address for Claude models (https://both.example.com/anthropic)" in \
+        item.warnings[0]
 
 
 def test_version_1_bak_and_version_3_inline_messages(tmp_path):

@@ -216,9 +216,14 @@ def _map(cp: CherryProvider, our_id: str) -> Incoming:
         if mapped not in addresses.PROVIDER_TYPES:
             return replace(base, skip=f"type {mapped} is not supported by this version")
         ptype = mapped
+        if cp.anthropic_address and ptype != "anthropic":
+            warnings.append(f"Cherry's second address for Claude models "
+                            f"({cp.anthropic_address}) is not imported: add it as a provider "
+                            "of type anthropic")
     item = Incoming(id=our_id, name=cp.name, type=ptype, address=address, models=models,
                     enabled=cp.enabled, keys=tuple(keys), origin=cp.id,
-                    warnings=tuple(warnings))
+                    warnings=tuple(warnings),
+                    api_version=(cp.api_version or None) if ptype == "azure-openai" else None)
     if not address:
         return replace(item, error="the address is empty: set it in Cherry Studio and make "
                        "the backup again, or add this provider here by hand")

@@ -39,6 +39,7 @@ class Incoming:
     enabled: bool = True
     keys: tuple[str, ...] = ()  # secrets to store (never printed unmasked)
     key_source: str | None = None  # from a providers file: keyring, env:VAR, file
+    api_version: str | None = None  # azure-openai only
     origin: str = ""  # the id in the source, when it differs
     warnings: tuple[str, ...] = ()
     error: str | None = None  # cannot be imported (e.g. an invalid address)
@@ -87,6 +88,8 @@ def _desired(item: Incoming, key: str | None) -> dict[str, Any]:
                               "models": tuple(item.models), "enabled": item.enabled}
     if not item.builtin:
         values["name"] = item.name
+    if item.api_version is not None:
+        values["api_version"] = item.api_version
     if key is not None:
         values["key"] = key
     return values
@@ -95,7 +98,8 @@ def _desired(item: Incoming, key: str | None) -> dict[str, Any]:
 def _differences(cfg: Config, item: Incoming, key: str | None) -> list[str]:
     current = cfg.provider(item.id)
     have = {"name": current.name, "type": current.type, "address": current.address.strip(),
-            "models": tuple(current.models), "enabled": current.enabled, "key": current.key}
+            "models": tuple(current.models), "enabled": current.enabled, "key": current.key,
+            "api_version": getattr(current, "api_version", None)}
     return [name for name, value in _desired(item, key).items() if have[name] != value]
 
 
@@ -148,6 +152,8 @@ def _write(cfg: Config, row: Row) -> None:
     if row.action == ADD and not item.builtin:
         cfg.add_provider_as(item.id, item.name, item.type, item.address.strip(),
                             list(item.models), item.enabled)
+        if item.api_version is not None:
+            cfg.set_provider_field(item.id, "api_version", item.api_version)
     else:
         values = _desired(item, row.key_field)
         values.pop("key", None)

@@ -60,6 +60,8 @@ def _provider_table(p: Provider, found: str | None) -> tomlkit.items.Table:
         models.extend(p.models)
         out["models"] = models
     out["enabled"] = p.enabled
+    if api_version := getattr(p, "api_version", None):  # azure-openai, where supported
+        out["api_version"] = api_version
     key = p.key or found
     if key:
         out["key"] = key
@@ -87,6 +89,6 @@ def read_file(path: Path) -> list[Incoming]:
                             "rename the table to letters, digits, '-' and '_'")
         items.append(Incoming(
             id=pid, name=p.name, type=p.type, address=p.address, models=tuple(p.models),
-            enabled=p.enabled, key_source=p.key,
+            enabled=p.enabled, key_source=p.key, api_version=getattr(p, "api_version", None),
             error="; ".join(problems) if problems else None))
     return items

@@ -122,6 +122,7 @@ def _provider(entry: Any) -> CherryProvider | str:
         system=entry.get("isSystem") is True,
         headers=tuple(sorted(str(k) for k in headers)) if isinstance(headers, dict) else (),
         anthropic_address=_text(entry, "anthropicApiHost").strip(),
+        api_version=_text(entry, "apiVersion").strip(),
         no_api_version=isinstance(options, dict) and options.get("isNotSupportAPIVersion") is True,
     )
 

@@ -24,6 +24,7 @@ class CherryProvider:
     headers: tuple[str, ...] = ()  # names of extra headers (values are never kept)
     anthropic_address: str = ""
     no_api_version: bool = False  # Cherry's apiOptions.isNotSupportAPIVersion
+    api_version: str = ""  # Azure OpenAI's api-version
     notes: tuple[str, ...] = ()  # reader's remarks, e.g. an encrypted key left out
 
 
