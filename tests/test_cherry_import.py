@@ -240,6 +240,21 @@ def test_each_cherry_type_maps_to_ours_and_is_skipped_only_where_unsupported(
         assert item.skip == f"type {ours} is not supported by this version"
 
 
+def test_cherrys_gemini_builtin_lands_on_ours_where_we_have_it(tmp_path):
+    from cherry_tui.core.catalog import catalog
+
+    backup = read_backup(v5_zip(tmp_path, [provider(
+        "gemini", "Gemini", "https://generativelanguage.googleapis.com",
+        "AIza-test-0123456789abcdef", system=True, type="gemini")]))
+    (item,) = cherry_import.incoming(backup).items
+    assert item.id == "gemini"
+    if "gemini" in catalog():
+        assert item.builtin and item.type == "gemini" and item.skip is None
+        assert item.warnings == ()  # Cherry's URL rules are not compared for gemini
+    else:
+        assert item.skip == "type gemini is not supported by this version"
+
+
 def test_azure_keeps_its_api_version_where_the_type_exists(tmp_path, config_file):
     from cherry_tui.core import addresses
 
