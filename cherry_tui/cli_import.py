@@ -179,6 +179,9 @@ def _conversations(args, backup) -> None:
         except sqlite3.Error as exc:
             raise Failure(f"{path}: the history cannot be read ({exc})") from None
         print(f"conversations: {len(new)} would be imported, {done} imported before")
+        if others := sum(t.other_answers for t in new):
+            print(f"  {others} further answer(s) to questions asked of several models would "
+                  "be left out: each question keeps the answer Cherry Studio used")
         for topic in new:
             print(f"  {inert_line(topic.title or '(untitled)')} ({len(topic.messages)} messages)")
         return
@@ -195,6 +198,9 @@ def _conversations(args, backup) -> None:
                       "providers were imported. Make it writable (or free the disk), then run "
                       "the import again: what is there already is not copied twice") from None
     print(f"conversations: {added} imported, {done} imported before; history: {path}")
+    if others := sum(t.other_answers for t in new):
+        print(f"{others} further answer(s) to questions asked of several models were left "
+              "out: each question keeps the answer Cherry Studio used")
 
 
 def cmd_import_providers(args) -> int:

@@ -380,6 +380,32 @@ def test_an_unzipped_backup_folder_reads_like_the_zip(tmp_path):
         read_backup(tmp_path / "v5" / "Data")
 
 
+def test_several_answers_to_one_question_keep_the_one_cherry_used(tmp_path, config_file):
+    def msg(mid, role, text, **extra):
+        return {"id": mid, "role": role, "blocks": [f"b-{mid}"], "createdAt": 1779962280000,
+                **extra}
+
+    messages = [msg("q1", "user", "Compare"), msg("a1", "assistant", "from gpt", askId="q1"),
+                msg("a2", "assistant", "from claude", askId="q1", useful=True),
+                msg("a3", "assistant", "from qwen", askId="q1"),
+                msg("q2", "user", "And now?"), msg("a4", "assistant", "first", askId="q2"),
+                msg("a5", "assistant", "second", askId="q2")]
+    blocks = [{"id": f"b-{m['id']}", "messageId": m["id"], "type": "main_text",
+               "content": {"q1": "Compare", "a1": "from gpt", "a2": "from claude",
+                           "a3": "from qwen", "q2": "And now?", "a4": "first",
+                           "a5": "second"}[m["id"]]} for m in messages]
+    zipped = v5_zip(tmp_path, [], assistants={"defaultAssistant": {
+        "id": "default", "topics": [{"id": "t1", "name": "Models compared"}]}},
+        indexed={"topics": [{"id": "t1", "messages": messages}], "message_blocks": blocks})
+    (topic,) = read_backup(zipped).topics
+    assert [m.content for m in topic.messages] == ["Compare", "from claude", "And now?",
+                                                   "second"]
+    assert topic.other_answers == 3
+    proc = run("import", "cherry-studio", str(zipped), "--conversations", "--dry-run")
+    assert "3 further answer(s) to questions asked of several models would be left out" \
+        in proc.stdout
+
+
 def test_version_7_sqlite_providers_models_keys_and_active_branch(tmp_path):
     backup = read_backup(v7_zip(tmp_path))
     assert backup.version == 7

@@ -211,6 +211,26 @@ def _message(raw: Any, blocks: dict[str, dict[str, Any]]) -> CherryMessage | Non
         created=to_time(raw.get("createdAt")))
 
 
+def _one_answer_per_question(raw: list[Any]) -> list[Any]:
+    """Cherry keeps several answers to one question (asked of several models at once);
+    the history here is one line, and a provider such as Anthropic refuses two answers in
+    a row. The answer Cherry uses as context (``useful``, else ``foldSelected``) is kept,
+    else the last; the caller counts the others."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for msg in raw:
+        if isinstance(msg, dict) and msg.get("role") == "assistant" \
+                and isinstance(msg.get("askId"), str):
+            groups.setdefault(msg["askId"], []).append(msg)
+    dropped: set[int] = set()
+    for answers in groups.values():
+        if len(answers) > 1:
+            keep = next((a for a in answers if a.get("useful") is True), None) \
+                or next((a for a in answers if a.get("foldSelected") is True), None) \
+                or answers[-1]
+            dropped.update(id(a) for a in answers if a is not keep)
+    return [msg for msg in raw if id(msg) not in dropped]
+
+
 def _topics(assistants: dict[str, Any], indexed: Any) -> list[CherryTopic]:
     meta = _topic_meta(assistants)
     rows, blocks = _topic_rows(indexed)
@@ -221,12 +241,13 @@ def _topics(assistants: dict[str, Any], indexed: Any) -> list[CherryTopic]:
             continue
         seen.add(row["id"])
         raw_messages = row.get("messages")
-        parsed = [_message(r, blocks) for r in raw_messages] \
-            if isinstance(raw_messages, list) else []
+        raw = raw_messages if isinstance(raw_messages, list) else []
+        kept = _one_answer_per_question(raw)
+        parsed = [_message(r, blocks) for r in kept]
         messages = [m for m in parsed if m and (m.content or m.reasoning)]
         if not messages:
             continue
         name, prompt = meta.get(row["id"], ("", ""))
         topics.append(CherryTopic(id=row["id"], title=name, system_prompt=prompt,
-                                  messages=messages))
+                                  messages=messages, other_answers=len(raw) - len(kept)))
     return topics

@@ -44,6 +44,7 @@ class CherryTopic:
     title: str
     system_prompt: str = ""
     messages: list[CherryMessage] = field(default_factory=list)
+    other_answers: int = 0  # further answers to a question (several models) not kept
 
 
 @dataclass

@@ -277,8 +277,12 @@ class ImportScreen(Screen[None]):
                                       title="Conversations not imported", severity="error",
                                       markup=False, timeout=15)
             return
-        self.app.call_from_thread(self.notify, f"{added} imported, {done} imported before",
-                                  title="Conversations", markup=False, timeout=10)
+        message = f"{added} imported, {done} imported before"
+        if others := sum(t.other_answers for t in new):
+            message += (f"; {others} further answer(s) to questions asked of several models "
+                        "left out (each keeps the one Cherry Studio used)")
+        self.app.call_from_thread(self.notify, message, title="Conversations", markup=False,
+                                  timeout=10)
 
     def action_back(self) -> None:
         self.app.pop_screen()
