@@ -10,15 +10,12 @@ written), 2 a usage error.
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from pathlib import Path
 
 from .cli_common import Failure, UsageError, err, load_config
 from .core.text import inert, inert_line
 
-_ACTION_TEXT = {"add": "add", "update": "update", "same": "unchanged", "skip": "skip",
-                "invalid": "cannot import"}
 
 
 # ------------------------------------------------------------------------------ table
@@ -42,8 +39,7 @@ def print_rows(rows, store: str | None) -> None:
     lines: list[tuple[str, ...]] = [header]
     for row in rows:
         item = row.incoming
-        action = _ACTION_TEXT[row.action] + (f": {row.why}" if row.why and row.action != "add"
-                                             else "")
+        action = row.text
         lines.append(tuple(inert_line(v) for v in (
             item.id, item.name, item.type, item.address or "-", item.chat_url() or "-",
             ", ".join(item.models) or "-", _keys_text(row, store), action)))
@@ -92,6 +88,7 @@ def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> list:
     """Plan, print, and unless --dry-run write; raises Failure. Returns the rows."""
     from .core import provider_merge
     from .core.config import ConfigError, ConfigReadOnly
+    from .core.provider_merge import ACTION_TEXT
     from .core.secrets import SecretsError
 
     store = _key_store(args, items, args.dry_run)
@@ -125,7 +122,7 @@ def _run_import(args, cfg, items, notes: list[str], broken: list[str]) -> list:
     except OSError as exc:
         raise Failure(f"cannot write {cfg.path}: {exc.strerror}") from None
     counts = outcome.counts
-    summary = ", ".join(f"{counts[a]} {_ACTION_TEXT[a]}" for a in
+    summary = ", ".join(f"{counts[a]} {ACTION_TEXT[a]}" for a in
                         ("add", "update", "same", "skip", "invalid") if counts.get(a))
     print(f"{summary or 'nothing to import'}; config: {cfg.path}")
     if outcome.stored_keys:
@@ -169,6 +166,8 @@ def cmd_import_cherry(args) -> int:
 
 
 def _conversations(args, backup) -> None:
+    import sqlite3
+
     from .core import cherry_import
     from .core.history import History, default_path
 

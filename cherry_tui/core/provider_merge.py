@@ -24,7 +24,8 @@ from .catalog import catalog
 from .config import Config
 
 ADD, UPDATE, SAME, SKIP, INVALID = "add", "update", "same", "skip", "invalid"
-KEY_STORES = ("keyring", "file", "skip")
+ACTION_TEXT = {ADD: "add", UPDATE: "update", SAME: "unchanged", SKIP: "skip",
+               INVALID: "cannot import"}  # as shown in the plan
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ class Row:
     @property
     def writes(self) -> bool:
         return self.action in (ADD, UPDATE)
+
+    @property
+    def text(self) -> str:
+        """The action as the plan shows it, with why ("skip: you have ... already")."""
+        return ACTION_TEXT[self.action] + (f": {self.why}" if self.action != ADD else "")
 
 
 @dataclass

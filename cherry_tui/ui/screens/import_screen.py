@@ -22,15 +22,13 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Input, RadioButton, RadioSet, Static
 
 from ...core import cherry_import, provider_merge, secrets
+from ...core.provider_merge import ACTION_TEXT
 from ...core.config import ConfigError, ConfigReadOnly
 from ...core.history import History, default_path
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
 
-ACTION_TEXT = {"add": "add", "update": "update", "same": "unchanged", "skip": "skip",
-               "invalid": "cannot import"}
-STORES = ("keyring", "file", "skip")
 
 
 def complete_path(text: str) -> tuple[str, list[str]]:
@@ -197,7 +195,7 @@ class ImportScreen(Screen[None]):
         for row in self.rows:
             item = row.incoming
             keys = ", ".join(secrets.mask(k) for k in item.keys) or "-"
-            action = ACTION_TEXT[row.action] + (f": {row.why}" if row.action != "add" else "")
+            action = row.text
             table.add_row(*(Text(inert_line(v)) for v in (
                 item.id, item.name, item.type, item.address or "-", item.chat_url() or "-",
                 ", ".join(item.models) or "-", keys, action)))
@@ -219,7 +217,7 @@ class ImportScreen(Screen[None]):
         row = self.rows[event.cursor_row]
         item = row.incoming
         keys = ", ".join(secrets.mask(k) for k in item.keys) or "none"
-        action = ACTION_TEXT[row.action] + (f": {row.why}" if row.action != "add" else "")
+        action = row.text
         self.query_one("#row-detail", Static).update(Text.assemble(
             (inert_line(item.name), "bold"), " → ", inert_line(item.chat_url() or "-"),
             f"\nkeys: {keys}   action: ", inert_line(action), overflow="fold"))
