@@ -14,6 +14,7 @@ from typing import Any
 
 from . import __version__, cli_client, cli_import
 from .cli_common import Failure, UsageError, err, get_provider, load_config, save_config
+from .core.addresses import PROVIDER_TYPES
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,13 +30,15 @@ def cmd_url(args) -> int:
     from .core.text import inert_line
 
     try:
-        res = resolve(args.address, args.type)
+        res = resolve(args.address, args.type, model=args.model, api_version=args.api_version)
     except AddressError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(res.as_dict()))
     else:
         print(f"chat:   {res.chat}")
+        if res.once:
+            print(f"whole:  {res.once}  (an answer asked for in one piece)")
         print(f"models: {res.models or '(cannot be derived from this address)'}")
         print(f"rule:   {res.rule} ({res.rule_text})")
         for warning in res.warnings:
@@ -92,6 +95,7 @@ def _read_secret(prompt: str) -> str:
 
 def cmd_key(args) -> int:
     from .core import secrets
+    from .core.text import inert_line
 
     # A command that may change config.toml needs one that loaded (else exit 1, one line).
     cfg = load_config(args, strict=args.key_command != "show")
@@ -157,15 +161,43 @@ def cmd_key(args) -> int:
         state = "set" if os.environ.get(var) else "not set in this shell yet"
         print(f"{p.id} now reads its key from ${var} ({state})")
         return 0
+    if args.key_command == "cmd":
+        return _key_cmd(cfg, p, args.command_line)
     if args.key_command == "show":
         info = secrets.key_info(p, cfg.path)
         detail = f" ({info.problem})" if info.problem and not info.present else ""
-        print(f"{p.id}: {info.status}{detail}" + (f" {info.masked}" if info.present else ""))
+        status = info.source if info.source.startswith("cmd:") else info.status
+        print(inert_line(f"{p.id}: {status}{detail}") +
+              (f" {info.masked}" if info.present else ""))
+        if len(info.keys) > 1:  # used in turn; check --all-keys tries each
+            for n, key in enumerate(info.keys, 1):
+                print(f"  key {n}: {secrets.mask(key)}")
         if info.problem and info.present:
             err(f"{p.id}: {info.problem}")
             return 1
         return 0 if info.present or info.source == "not needed" else 1
-    raise UsageError("key: choose set, delete, env or show")
+    raise UsageError("key: choose set, delete, env, cmd or show")
+
+
+def _key_cmd(cfg, p, command: str) -> int:
+    """``key cmd PROVIDER COMMAND``: save key = "cmd:COMMAND", then run it once to show
+    what it gives (masked); a failing command is saved anyway and its failure said."""
+    from .core import secrets
+    from .core.config import key_command_problem
+    from .core.text import inert_line
+
+    source = f"cmd:{command.strip()}"
+    if problem := key_command_problem(source):
+        raise UsageError(problem)
+    cfg.set_provider_field(p.id, "key", source)
+    save_config(cfg)
+    print(inert_line(f"{p.id} now reads its key from the command `{command.strip()}`"))
+    info = secrets.key_info(cfg.provider(p.id), cfg.path)
+    if not info.present:
+        err(f"it does not give a key yet: {info.problem}")
+        return 1
+    print(f"it gives {len(info.keys)} key(s): {info.masked}")
+    return 0
 
 
 def _binding_ids() -> set[str]:
@@ -244,7 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("url", help="show the URLs an API address resolves to")
     p.add_argument("address")
-    p.add_argument("--type", choices=["openai", "anthropic"], default="openai")
+    p.add_argument("--type", choices=PROVIDER_TYPES, default="openai")
+    p.add_argument("-m", "--model", help="the model (Azure: deployment) where the URL holds one")
+    p.add_argument("--api-version", help="azure-openai: the api-version (v1: the v1 API)")
     p.add_argument("--json", action="store_true", help="one JSON object: chat, models, rule")
     p.set_defaults(func=cmd_url)
 
@@ -265,6 +299,12 @@ def build_parser() -> argparse.ArgumentParser:
     k = ks.add_parser("env", help="read the key from an environment variable")
     k.add_argument("provider")
     k.add_argument("variable")
+    k.set_defaults(func=cmd_key)
+    k = ks.add_parser("cmd", help="read the key from a command's output (pass, op, "
+                      "secret-tool, security ...), run once per run without a shell")
+    k.add_argument("provider")
+    k.add_argument("command_line", metavar="COMMAND",
+                   help="the command, quoted as one argument, e.g. 'pass show api/deepseek'")
     k.set_defaults(func=cmd_key)
     k = ks.add_parser("show", help="where the key comes from (masked)")
     k.add_argument("provider")

@@ -1,9 +1,10 @@
 """``cherry-tui models``, ``check`` and ``ask``: the provider client from the shell.
 
-Exit status: 0 success, 1 a provider error (one line on stderr), 2 a usage error,
-130 ctrl-c. Model output sent to a terminal has its control characters made
-visible (an ESC in a model's answer must never drive the terminal); to a pipe it
-is written as is.
+Exit status: 0 success, 1 a provider error (one line on stderr) or a closed stdout,
+2 a usage error, 130 ctrl-c. Model output sent to a terminal has its control
+characters made visible (an ESC in a model's answer must never drive the terminal);
+to a pipe it is written as is. Everything else that came from outside (server errors,
+model ids, names) passes the gate (:mod:`cherry_tui.core.text`) wherever it goes.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import re
 import sys
 
 from .cli_common import Failure, UsageError, get_provider, load_config
+from .core.text import inert_line
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -23,10 +27,48 @@ def _keys(cfg, provider) -> tuple[str, ...]:
     return key_info(provider, cfg.path).keys
 
 
-def _client(args):
-    from .core.client import Client
+def _note(msg: str) -> None:
+    """One line on stderr, gated: it may hold server text."""
 
-    return Client(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout)
+    try:
+        print(f"cherry-tui: {inert_line(msg)}", file=sys.stderr, flush=True)
+    except (OSError, ValueError, AttributeError):  # stderr closed: nowhere to say it
+        pass
+
+
+def _failure(exc: Exception) -> Failure:
+
+    return Failure(inert_line(str(exc)))
+
+
+def _client(args, cfg=None):
+    from .core.client import Client, answer_limit
+
+    limit, problem = answer_limit(cfg.get("max_answer_bytes") if cfg is not None else None)
+    if problem:
+        _note(problem)
+    return Client(connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
+                  max_answer_bytes=limit)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                          "\u2028\u2029]")
+
+
+def _json_line(obj) -> str:
+    """JSON with the controls that json.dumps leaves raw (DEL, C1, BiDi) as \\u escapes."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _quiet_stdout() -> None:
+    """stdout's reader went away: point fd 1 at /dev/null so the exit flush is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 class _Out:
@@ -84,16 +126,35 @@ def _prompt(args) -> str:
 
 
 def _model_ref(cfg, ref: str | None):
+    """(provider, model) from ``-m PROVIDER/MODEL``, ``-m PROVIDER`` or default_model.
+
+    ``-m PROVIDER`` alone takes the default model when it belongs to that provider, else
+    the provider's first model.
+    """
     from .core.config import split_model_ref
 
     ref = ref or cfg.default_model
     if not ref:
         raise UsageError("no model: use -m PROVIDER/MODEL (e.g. -m deepseek/deepseek-chat), "
                          "or set default_model in the config file")
+    if "/" not in ref:  # -m PROVIDER: its model in default_model, else its first model
+        try:
+            provider = cfg.provider(ref)
+        except KeyError:
+            ids = ", ".join(p.id for p in cfg.providers())
+            raise UsageError(inert_line(f"{ref!r} is neither a provider nor PROVIDER/MODEL (e.g. "
+                             f"-m deepseek/deepseek-chat); providers: {ids}")) from None
+        pid, _, model = (cfg.default_model or "").partition("/")
+        if pid == provider.id and model:
+            return provider, model
+        if provider.models:
+            return provider, provider.models[0]
+        raise UsageError(inert_line(f"provider {ref!r} has no models: add one (cherry-tui models "
+                                    f"{ref} lists the server's), or use -m {ref}/MODEL"))
     try:
         pid, model = split_model_ref(ref)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(inert_line(str(exc))) from None
     return get_provider(cfg, pid), model
 
 
@@ -106,31 +167,33 @@ def cmd_models(args) -> int:
     keys = _keys(cfg, provider)
 
     async def run() -> list[str]:
-        async with _client(args) as client:
+        async with _client(args, cfg) as client:
             return await client.list_models(provider, keys)
 
     try:
         models = asyncio.run(run())
     except ProviderError as exc:
-        raise Failure(exc.message) from None
-    if args.json:
-        print(json.dumps(models, ensure_ascii=False))
-    else:
-        out = _Out(sys.stdout)
-        for m in models:
-            out.write(m + "\n")
+        raise _failure(exc) from None
+    rows = [{"id": m, "kind": provider.kind_of(m)} for m in models]
+    if args.json:  # JSON escapes C0 controls itself; the rest are escaped here
+        print(_json_line(rows))
+    else:  # an id is one line of plain text, to a terminal or not; its kind beside it
+        width = max((len(inert_line(m)) for m in models), default=0)
+        for row in rows:
+            print(f"{inert_line(row['id']):<{width}}  {row['kind']}")
     return 0
 
 
 def cmd_check(args) -> int:
     """One tiny chat request, as the TUI's check sends; on an address failure, the doctor."""
     from .core import doctor
-    from .core.text import inert_line
 
     cfg = load_config(args)
     provider = get_provider(cfg, args.provider)
     keys = _keys(cfg, provider)
     model = args.model or doctor.check_model(provider, cfg.default_model)
+    if args.all_keys and keys:
+        return _check_each_key(args, provider, keys, model)
 
     async def run():
         async with _client(args) as client:
@@ -157,22 +220,58 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _check_each_key(args, provider, keys: tuple[str, ...], model: str | None) -> int:
+    """``check --all-keys``: the same request with each key alone, one line per key with
+    its latency (as Cherry Studio's key list check); exit 1 when any key failed."""
+    from .core.secrets import mask
+    from .core.text import inert_line
+
+    async def run():
+        async with _client(args) as client:
+            return [await client.check(provider, [key], model) for key in keys]
+
+    results = asyncio.run(run())
+    failed = sum(not r.ok for r in results)
+    if args.json:
+        print(json.dumps({"provider": provider.id, "model": model, "ok": not failed,
+                          "keys": [{"key": mask(k), "ok": r.ok, "latency": round(r.latency, 3),
+                                    "message": r.message} for k, r in zip(keys, results)]},
+                         ensure_ascii=False))
+    else:
+        for n, (key, r) in enumerate(zip(keys, results), 1):
+            said = r.message if r.ok else f"failed after {r.latency:.2f} s: {r.message}"
+            print(inert_line(f"key {n} {mask(key)}: {said}"))
+    if failed:
+        raise Failure(f"{failed} of {len(keys)} keys of {provider.id} failed")
+    return 0
+
+
 def _checked_url(provider, model: str | None) -> str | None:
     """The URL the check called: the chat URL when a model was asked, else the model list."""
     try:
-        res = provider.resolved()
+        res = provider.resolved(model)
     except ValueError:  # an AddressError: the check already said what is wrong
         return None
-    return res.chat if model else res.models
+    return res.whole if model else res.models  # a check asks for one whole answer
 
 
 def cmd_ask(args) -> int:
-    from .core.client import ContentDelta, ProviderError, ReasoningDelta
+    from .core.client import (
+        ContentDelta,
+        Finish,
+        KeySkipped,
+        ProviderError,
+        ReasoningDelta,
+        Waiting,
+    )
 
     if args.temperature is not None and not 0 <= args.temperature <= 2:
         raise UsageError(f"temperature {args.temperature:g} is out of range: use 0 to 2")
     if args.max_tokens is not None and args.max_tokens < 1:
         raise UsageError("--max-tokens must be at least 1")
+    if sys.stdout is None:  # started with stdout closed (>&-): nowhere to put the answer
+        raise Failure("stdout is closed, so the answer has nowhere to go: run it without "
+                      ">&-, or redirect stdout to a file")
     cfg = load_config(args)
     provider, model = _model_ref(cfg, args.model)
     prompt = _prompt(args)
@@ -189,12 +288,20 @@ def cmd_ask(args) -> int:
                 pass
     out, err = _Out(sys.stdout), _Out(sys.stderr)
     opts = {"temperature": args.temperature, "max_tokens": args.max_tokens}
+    finish: list[str | None] = [None]
+
+    def waiting(event: Waiting | KeySkipped) -> None:
+        out.end_line()
+        if isinstance(event, KeySkipped):  # a key of several failed: the next one is asked
+            _note(f"skipped key {event.masked}: {event.reason}")
+        else:
+            _note(f"{event.reason}: retrying in {event.seconds:.3g} s (ctrl+c to stop)")
 
     async def run() -> None:
-        async with _client(args) as client:
+        async with _client(args, cfg) as client:
             if args.no_stream:
-                text, reasoning, _usage, _finish = await client.complete(
-                    provider, keys, model, messages, **opts)
+                text, reasoning, _usage, finish[0] = await client.complete(
+                    provider, keys, model, messages, on_wait=waiting, **opts)
                 if args.show_reasoning and reasoning:
                     err.write(reasoning)
                     err.end_line()
@@ -211,20 +318,39 @@ def cmd_ask(args) -> int:
                         err.end_line()
                         thinking = False
                     out.write(event.text)
+                elif isinstance(event, (Waiting, KeySkipped)):
+                    waiting(event)
+                elif isinstance(event, Finish):
+                    finish[0] = event.reason
             if thinking:
                 err.end_line()
 
     try:
         asyncio.run(run())
+        out.end_line()
     except ProviderError as exc:
-        out.end_line()
-        err.end_line()
-        raise Failure(exc.message) from None
+        _end_lines(out, err)
+        raise _failure(exc) from None
     except KeyboardInterrupt:
-        out.end_line()
+        _end_lines(out, err)
         raise
-    out.end_line()
+    except BrokenPipeError:  # the reader left (| head -c 1): stop quietly
+        _quiet_stdout()
+        return 1
+    if finish[0] == "length":
+        how = (f"a larger --max-tokens than {args.max_tokens}" if args.max_tokens
+               else "--max-tokens N, if the server allows more")
+        _note(f"note: the answer was cut at the length limit (finish reason 'length'); ask "
+              f"for a longer one with {how}")
     return 0
+
+
+def _end_lines(*outs: _Out) -> None:
+    for o in outs:
+        try:
+            o.end_line()
+        except (OSError, ValueError):
+            pass
 
 
 # ------------------------------------------------------------------------------ parser
@@ -238,7 +364,9 @@ def _timeouts(p: argparse.ArgumentParser) -> None:
 def register(sub) -> None:
     p = sub.add_parser("models", help="fetch a provider's model list")
     p.add_argument("provider")
-    p.add_argument("--json", action="store_true", help="one JSON list of model ids")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON list of {id, kind} (kind: chat, reasoning, vision, "
+                   "embedding, rerank, image or audio)")
     _timeouts(p)
     p.set_defaults(func=cmd_models)
 
@@ -248,14 +376,18 @@ def register(sub) -> None:
     p.add_argument("-m", "--model", help="ask this model for one token (default: the default "
                    "model when it is this provider's, else its first model; with no model, "
                    "the model list is fetched)")
+    p.add_argument("--all-keys", action="store_true", help="check each of the provider's "
+                   "keys alone, one line per key with its latency")
     p.add_argument("--json", action="store_true", help="one JSON object: ok, message, model, "
-                   "url and suggestions [{address, chat_url, status}]")
+                   "url and suggestions [{address, chat_url, status}] (with --all-keys: "
+                   "ok, model and keys [{key, ok, latency, message}])")
     _timeouts(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("ask", help="ask a model a question; the answer streams to stdout")
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL",
-                   help="the model to ask (default: default_model from the config)")
+                   help="the model to ask (default: default_model from the config); "
+                        "PROVIDER alone: its model in default_model, else its first")
     p.add_argument("-s", "--system", metavar="SYSTEM", help="a system prompt")
     p.add_argument("-t", "--temperature", type=float, metavar="TEMPERATURE")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")

@@ -26,7 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-KEY = "sk-standin-0123456789abcdefSECRET"
+KEY = "sk-standin-7Qw3Zr8Lp2Xv5Nk9SECRET"
 MODEL = "standin-model"
 INVOKE_UUID = "0f6e2b1c-1111-4a4a-9c9c-123456789abc"
 CHAT_PATHS = {

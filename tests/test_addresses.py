@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import given, settings
@@ -53,8 +54,9 @@ def test_errors_say_what_to_fix(address, needle):
 
 
 def test_unknown_type_is_refused():
-    with pytest.raises(AddressError, match="openai, anthropic"):
-        resolve("https://api.openai.com", "gemini")
+    with pytest.raises(AddressError, match="openai, anthropic, openai-responses, gemini, "
+                       "azure-openai"):
+        resolve("https://api.openai.com", "cohere")
 
 
 def test_query_allowed_with_exact():
@@ -69,7 +71,9 @@ def test_every_builtin_address_resolves(pid):
     res = resolve(entry.address, entry.type)
     assert res.chat.startswith(("https://", "http://"))
     assert res.models is not None
-    assert res.chat.endswith("chat/completions" if entry.type == "openai" else "messages")
+    ends = {"openai": "/chat/completions", "anthropic": "/messages",
+            "gemini": ":streamGenerateContent", "azure-openai": "/chat/completions"}
+    assert urlsplit(res.chat).path.endswith(ends[entry.type])
 
 
 def test_named_builtins_match_the_guides():

@@ -94,7 +94,8 @@ def test_key_set_file_then_env_then_delete(config_file):
     assert 'key = "file"' in config_file.read_text()
     rows = {row["id"]: row for row in json.loads(run("providers", "--json").stdout)}
     assert rows["oneapi"]["key"] == "file"
-    assert run("key", "show", "oneapi").stdout.strip() == "oneapi: file sk-o****7777, sk-t****8888"
+    assert run("key", "show", "oneapi").stdout.splitlines() == [
+        "oneapi: file sk-o****7777, sk-t****8888", "  key 1: sk-o****7777", "  key 2: sk-t****8888"]
     r = run("key", "env", "oneapi", "ONEAPI_TOKEN")
     assert r.returncode == 0 and 'key = "env:ONEAPI_TOKEN"' in config_file.read_text()
     r = run("key", "delete", "oneapi")

@@ -98,6 +98,26 @@ def test_ask_uses_the_default_model_and_model_ids_with_slashes(config_file, llmo
     assert llmock.last_request.body["model"] == "meta-llama/Llama-3-8B"
 
 
+def test_ask_with_only_a_provider_uses_its_default_or_first_model(config_file, llmock):
+    write_config(config_file, llmock.url)  # models = ["gpt-4o"], no default_model
+    llmock.reply("ok", times=2)
+    r = run("ask", "-m", "mock", "hi")
+    assert r.returncode == 0, r.stderr
+    assert llmock.last_request.body["model"] == "gpt-4o"
+    write_config(config_file, llmock.url, default="mock/meta-llama/Llama-3-8B")
+    assert run("ask", "-m", "mock", "hi").returncode == 0
+    assert llmock.last_request.body["model"] == "meta-llama/Llama-3-8B"
+
+
+def test_ask_with_a_provider_that_has_no_models_says_how(config_file, llmock):
+    write_config(config_file, llmock.url)
+    config_file.write_text(config_file.read_text().replace('models = ["gpt-4o"]', "models = []"))
+    r = run("ask", "-m", "mock", "hi")
+    line = one_error_line(r, status=2)
+    assert line == ("cherry-tui: provider 'mock' has no models: add one (cherry-tui models mock "
+                    "lists the server's), or use -m mock/MODEL")
+
+
 def test_ask_no_stream(mock_config, llmock):
     llmock.reply("<think>why</think>Because.")
     r = run("ask", "-m", "mock/gpt-4o", "--no-stream", "--show-reasoning", "Why?")
@@ -198,12 +218,13 @@ def test_usage_errors_exit_2(mock_config, llmock, args, says):
 def test_models(mock_config, llmock):
     r = run("models", "mock")
     assert r.returncode == 0
-    lines = r.stdout.splitlines()
-    assert lines == sorted(lines) and "gpt-4o" in lines
+    ids = [line.split()[0] for line in r.stdout.splitlines()]
+    assert ids == sorted(ids) and "gpt-4o" in ids
+    assert "gpt-4o  " in r.stdout and r.stdout.splitlines()[ids.index("gpt-4o")].endswith("vision")
     r = run("models", "mock", "--json")
     import json
 
-    assert "gpt-4o-mini" in json.loads(r.stdout)
+    assert {"id": "gpt-4o-mini", "kind": "vision"} in json.loads(r.stdout)
     assert llmock.last_request.path == "/v1/models"
 
 
@@ -269,7 +290,7 @@ def test_real_model_check_and_models(local_config, model_server):
     assert r.returncode == 0 and "OK: smollm2 answered" in r.stdout, r.stderr
     r = subprocess.run([BIN, "models", "local"], capture_output=True, text=True, timeout=300,
                        env=env_with(LOCAL_KEY=model_server.key))
-    assert r.stdout.split() == ["smollm2"]
+    assert r.stdout.split() == ["smollm2", "chat"]
 
 
 @pytest.mark.model

@@ -121,6 +121,18 @@ def test_several_events_in_one_read_and_one_event_over_many_reads():
     assert json.loads(ev.data)["choices"][0]["delta"]["content"] == "split"
 
 
+@pytest.mark.parametrize("eol", [b"\n", b"\r\n", b"\r"])
+def test_a_long_line_over_many_reads_is_one_event(eol):
+    text = "".join(chr(0x4E00 + i % 500) for i in range(300_000))  # multibyte, ~900 KB
+    stream = sse(chunk(text), nl=eol.decode()) + b"data: [DONE]" + eol + eol
+    for size in (7, 4096, 65536):  # 7: line ends and characters split between reads
+        parser = SSEParser()
+        events = [e for i in range(0, len(stream), size) for e in parser.feed(stream[i:i + size])]
+        events += parser.close()
+        assert [json.loads(e.data)["choices"][0]["delta"]["content"] for e in events[:1]] == [text]
+        assert [e.data for e in events[1:]] == ["[DONE]"]
+
+
 def test_multiline_data_and_event_field():
     parser = SSEParser()
     (ev,) = parser.feed(b"event: message_delta\ndata: {\"a\":\ndata: 1}\nid: 7\nretry: 10\n\n")

@@ -116,7 +116,7 @@ def test_bad_value_in_one_provider_does_not_stop_the_rest(config_file):
 enabled = "yes"
 
 [providers.weird]
-type = "gemini"
+type = "cohere"
 address = "https://x.example.com"
 
 [providers.noscheme]
@@ -129,7 +129,7 @@ enabled = true
     cfg = Config.load(config_file)
     assert cfg.error is None
     assert "enabled must be true or false" in cfg.provider("deepseek").problems[0]
-    assert "unknown type 'gemini'" in cfg.provider("weird").problems[0]
+    assert "unknown type 'cohere'" in cfg.provider("weird").problems[0]
     assert "did you mean https://api.example.com" in cfg.provider("noscheme").problems[0]
     fine = cfg.provider("fine")
     assert fine.ok and fine.enabled and fine.name == "fine"
@@ -245,7 +245,7 @@ def test_add_clone_rename_delete_custom(config_file):
     with pytest.raises(ValueError, match="needs a name"):
         cfg.rename_provider(clone, "  ")
     with pytest.raises(ValueError, match="unknown type"):
-        cfg.add_provider("x", "gemini")
+        cfg.add_provider("x", "cohere")
 
 
 def test_clone_of_builtin_keeps_its_key_variable(config_file):

@@ -259,3 +259,16 @@ async def test_http_typed_for_an_https_server_is_fixed_to_https():
         (ark.root + "/api/v3/", ark.chat_url, 200)]
     # Over https the key is sent: the server knows it (200), on the same host only.
     assert {seen.authorization for seen in ark.seen} == {f"Bearer {KEY}"}
+
+
+async def test_the_doctor_probes_through_the_providers_own_proxy(oneapi):
+    from dataclasses import replace
+
+    from _keyserver import Proxy
+
+    with Proxy() as proxy:
+        p = replace(provider(oneapi.root + "/"), proxy=proxy.url)
+        found = await diagnose(p, [KEY], MODEL)
+        assert [(s.address, s.status) for s in found][:1] == [(oneapi.root, 200)]
+        assert proxy.carried and all(url.startswith(oneapi.root) for url in proxy.carried)
+        assert len(proxy.carried) == len(oneapi.seen)  # every probe went through it

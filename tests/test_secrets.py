@@ -20,12 +20,6 @@ def test_mask_and_split():
         "bad key sk-1****abcd!"
 
 
-def test_keys_are_used_in_turn():
-    pool = secrets.KeyPool(["a", "b", "c"])
-    assert [pool.next() for _ in range(5)] == ["a", "b", "c", "a", "b"]
-    assert secrets.KeyPool([]).next() is None
-
-
 def test_no_keyring_backend_says_so_and_names_alternatives(config_file):
     # conftest selects keyring.backends.fail.Keyring: the real "no backend" path.
     cfg = Config.load(config_file)

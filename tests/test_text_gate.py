@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cherry_tui.core.text import escape_markup, inert, inert_line
+from cherry_tui.core.text import count, escape_markup, inert, inert_line
 
 HOSTILE = [
     ("\x1b]0;pwned\x07", "^[]0;pwned^G"),               # OSC 0: window title
@@ -53,3 +53,8 @@ def test_escape_markup_is_inert_and_escaped():
     rendered = render(escape_markup(raw))
     assert rendered.plain == inert(raw)
     assert not rendered.spans
+
+
+def test_count_says_one_model_not_one_models():
+    assert [count(n, "model") for n in (0, 1, 2, 1500)] == \
+        ["0 models", "1 model", "2 models", "1,500 models"]

@@ -18,8 +18,9 @@ from .config import Config, split_model_ref
 from .files import kind
 from .secrets import SecretsFile
 
-TOP_LEVEL = ("theme", "default_model", "providers", "keymap")
-PROVIDER_FIELDS = ("name", "type", "address", "enabled", "models", "key")
+TOP_LEVEL = ("theme", "default_model", "max_answer_bytes", "providers", "keymap")
+PROVIDER_FIELDS = ("name", "type", "address", "enabled", "models", "key", "api_version",
+                   "headers", "proxy", "model_kinds")
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
 _KEY = re.compile(r"""^\s*((?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)"""
@@ -97,6 +98,13 @@ def check_config(cfg: Config, themes: Iterable[str], binding_ids: Iterable[str])
                 if not cfg.has_provider(pid):
                     add(f"default_model names provider {pid!r}, which does not exist "
                         "(cherry-tui providers lists the ids)", key="default_model")
+
+    if "max_answer_bytes" in doc:
+        from .client import answer_limit
+
+        _limit, problem = answer_limit(cfg.get("max_answer_bytes"))
+        if problem:
+            add(problem, key="max_answer_bytes")
 
     providers = cfg.get("providers")
     if "providers" in doc and not isinstance(providers, dict):

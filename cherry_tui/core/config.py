@@ -33,6 +33,7 @@ Example::
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,11 +42,11 @@ from typing import Any
 import tomlkit
 from tomlkit.toml_document import TOMLDocument
 
-from . import addresses, files
-from .catalog import catalog
+from . import addresses, files, model_kinds, provider_options
+from .catalog import CatalogEntry, catalog
 from .paths import secrets_path
 
-KEY_SOURCES_HELP = "keyring, env:VARIABLE or file"
+KEY_SOURCES_HELP = "keyring, env:VARIABLE, cmd:COMMAND or file"
 LOAD_HINT = "fix it, or move it away to start afresh"
 SAVE_HINT = ("it was changed on disk: fix it, and this change is saved with the next one "
              "(it is kept until then)")
@@ -81,13 +82,23 @@ class Provider:
     needs_key: bool = True
     default_address: str | None = None
     problems: tuple[str, ...] = ()
+    api_version: str | None = None  # azure-openai: the api-version query ("v1": the v1 API)
+    headers: tuple[tuple[str, str], ...] = ()  # sent with every request (no key in them)
+    proxy: str | None = None  # this provider's proxy; None: the environment's variables
+    model_kinds: tuple[tuple[str, str], ...] = ()  # the user's (model id, kind) overrides
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
-    def resolved(self) -> addresses.Resolved:
-        return addresses.resolve(self.address, self.type)
+    def resolved(self, model: str | None = None) -> addresses.Resolved:
+        """The URLs, with ``model`` (else the first listed) where the URL holds one."""
+        return addresses.resolve(self.address, self.type, api_version=self.api_version,
+                                 model=model or (self.models[0] if self.models else None))
+
+    def kind_of(self, model: str) -> str:
+        """The model's kind: the user's ``model_kinds`` entry, else guessed from its id."""
+        return model_kinds.kind_of(model, dict(self.model_kinds), self.type)
 
 
 def split_model_ref(ref: str) -> tuple[str, str]:
@@ -107,6 +118,36 @@ def slugify(name: str) -> str:
 
 def atomic_write_text(path: Path, text: str) -> None:
     files.atomic_write(path, text.encode("utf-8"))
+
+
+def key_command_problem(source: str) -> str | None:
+    """Why ``key = "cmd:..."`` cannot be run, or None (the command is not run here)."""
+    command = source[4:].strip()
+    if not command:
+        return 'key = "cmd:" needs a command after it, e.g. key = "cmd:pass show api/deepseek"'
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        return f"key command {command!r} does not split into words ({exc}): check its quotes"
+    return None if argv else f"key command {command!r} is empty"
+
+
+def _apply_options(table: dict[str, Any], values: dict[str, Any], problems: list[str]) -> None:
+    """The optional provider fields ``headers``, ``proxy`` and ``model_kinds``: checked
+    values go into ``values``, what is wrong into ``problems`` (the rest still loads)."""
+    if "headers" in table:
+        headers, found = provider_options.parse_headers(table["headers"])
+        values["headers"] = headers
+        problems.extend(found)
+    if "proxy" in table:
+        if problem := provider_options.proxy_problem(table["proxy"]):
+            problems.append(problem)
+        else:
+            values["proxy"] = str(table["proxy"]).strip()
+    if "model_kinds" in table:
+        kinds, found = model_kinds.parse_overrides(table["model_kinds"])
+        values["model_kinds"] = tuple(kinds.items())
+        problems.extend(found)
 
 
 class Config:
@@ -184,7 +225,7 @@ class Config:
     def has_provider(self, pid: str) -> bool:
         return pid in catalog() or pid in self._user_providers()
 
-    def _merge(self, pid: str, entry, table) -> Provider:
+    def _merge(self, pid: str, entry: CatalogEntry, table: Any) -> Provider:
         base = Provider(
             id=pid, name=entry.name, type=entry.type, address=entry.address,
             models=entry.models, builtin=True, env=entry.env, key_url=entry.key_url,
@@ -192,8 +233,8 @@ class Config:
         )
         return self._apply(base, table)
 
-    def _custom(self, pid: str, table) -> Provider:
-        problems = []
+    def _custom(self, pid: str, table: Any) -> Provider:
+        problems: list[str] = []
         if not isinstance(table, dict):
             return Provider(id=pid, name=pid, type="openai", address="",
                             problems=(f"[providers.{pid}] must be a table",))
@@ -203,7 +244,7 @@ class Config:
         return self._apply(base, table)
 
     @staticmethod
-    def _apply(base: Provider, table) -> Provider:
+    def _apply(base: Provider, table: Any) -> Provider:
         if table is None:
             return base
         if not isinstance(table, dict):
@@ -222,6 +263,7 @@ class Config:
         text("name")
         text("type")
         text("address")
+        text("api_version")
         if "enabled" in table:
             if isinstance(table["enabled"], bool):
                 values["enabled"] = bool(table["enabled"])
@@ -238,8 +280,14 @@ class Config:
             if isinstance(key, str) and (key in ("keyring", "file") or
                                          (key.startswith("env:") and len(key) > 4)):
                 values["key"] = str(key)
+            elif isinstance(key, str) and key.startswith("cmd:"):
+                if problem := key_command_problem(key):
+                    problems.append(problem)
+                else:
+                    values["key"] = str(key)
             else:
                 problems.append(f"key must be one of {KEY_SOURCES_HELP}, not {key!r}")
+        _apply_options(table, values, problems)
         merged = replace(base, **values)
         if merged.type not in addresses.PROVIDER_TYPES:
             problems.append(
@@ -249,6 +297,8 @@ class Config:
             err = addresses.check(merged.address, merged.type)
             if err:
                 problems.append(f"address: {err}")
+        if merged.api_version is not None:
+            problems.extend(addresses.api_version_problems(merged.api_version, merged.type))
         return replace(merged, problems=tuple(problems))
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -281,7 +331,7 @@ class Config:
         self._ops.append(op)
 
     @staticmethod
-    def _table(doc: TOMLDocument, pid: str, create: bool = True):
+    def _table(doc: TOMLDocument, pid: str, create: bool = True) -> Any:
         providers = doc.get("providers")
         if providers is None:
             if not create:
@@ -354,6 +404,33 @@ class Config:
     def remove_model(self, pid: str, model: str) -> None:
         self.set_models(pid, [m for m in self.provider(pid).models if m != model])
 
+    def set_model_kind(self, pid: str, model: str, kind: str | None) -> None:
+        """Save the user's kind for one model (``model_kinds``); None forgets it."""
+        if kind is not None and kind not in model_kinds.KINDS:
+            raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(model_kinds.KINDS)}")
+        if not self.has_provider(pid):
+            raise KeyError(pid)
+
+        def op(doc: TOMLDocument) -> None:
+            table = self._table(doc, pid, create=kind is not None)
+            if table is None:
+                return
+            kinds = table.get("model_kinds")
+            if kinds is not None and not isinstance(kinds, dict):
+                raise ValueError(f"providers.{pid}.model_kinds is {files.kind(kinds)}, not a "
+                                 "table: fix it before changing a model's kind")
+            if kind is None:
+                if kinds is not None:
+                    kinds.pop(model, None)
+                    if not kinds:
+                        table.pop("model_kinds", None)
+                return
+            if kinds is None:
+                kinds = tomlkit.inline_table()
+                table["model_kinds"] = kinds
+            kinds[model] = kind
+        self._edit(op)
+
     def new_id(self, name: str) -> str:
         base = slugify(name)
         pid, n = base, 2
@@ -368,7 +445,8 @@ class Config:
         if not name:
             raise ValueError("a provider needs a name")
         if type not in addresses.PROVIDER_TYPES:
-            raise ValueError(f"unknown type {type!r}: use one of {', '.join(addresses.PROVIDER_TYPES)}")
+            known = ", ".join(addresses.PROVIDER_TYPES)
+            raise ValueError(f"unknown type {type!r}: use one of {known}")
         pid = self.new_id(name)
 
         def op(doc: TOMLDocument) -> None:
@@ -487,6 +565,11 @@ class Config:
 
 
 __all__ = [
-    "Config", "ConfigError", "ConfigReadOnly", "Provider", "split_model_ref",
-    "atomic_write_text", "slugify",
+    "Config",
+    "ConfigError",
+    "ConfigReadOnly",
+    "Provider",
+    "atomic_write_text",
+    "slugify",
+    "split_model_ref",
 ]

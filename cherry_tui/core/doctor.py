@@ -33,6 +33,7 @@ import httpx
 
 from .addresses import ENDPOINTS, AddressError, ends_with_version, resolve
 from .config import Provider
+from .model_kinds import CHAT_KINDS
 
 __all__ = ["ADDRESS_KINDS", "Suggestion", "candidates", "check_model", "diagnose",
            "is_address_failure"]
@@ -47,11 +48,13 @@ _ANTHROPIC_VERSION = "2023-06-01"
 
 def check_model(provider: Provider, default_model: str | None) -> str | None:
     """The model a check asks for one token (and the doctor probes with), as the TUI does:
-    the default model when it belongs to this provider, else the provider's first model."""
+    the default model when it belongs to this provider, else the provider's first chat
+    model (an embedding, rerank, image or audio model cannot answer a chat request); None
+    when it has none, and the check fetches the model list instead."""
     pid, _, model = (default_model or "").partition("/")
     if pid == provider.id and model:
         return model
-    return provider.models[0] if provider.models else None
+    return next((m for m in provider.models if provider.kind_of(m) in CHAT_KINDS), None)
 
 
 def is_address_failure(kind: str | None) -> bool:
@@ -268,14 +271,21 @@ async def diagnose(provider: Provider, keys: Sequence[str], model: str | None = 
     """
     typed = provider.address.strip()
     ptype = provider.type
+    if ptype in ("gemini", "azure-openai"):
+        return []  # its rewrites know the /v1/ endpoint shapes; the error's rule hint says more
     try:
         current = resolve(typed, ptype).chat
     except (AddressError, KeyError):
         return []
     host = urlsplit(current).hostname
     key = next((k for k in keys if k), None)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                                 verify=verify) as http:
+    try:  # the provider's own proxy and headers, as its requests have them
+        http = httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False,
+                                 verify=verify, proxy=provider.proxy,
+                                 headers=dict(provider.headers))
+    except ImportError:  # a socks5:// proxy without socksio: the request said so already
+        return []
+    async with http:
         first = await _probe(http, current, ptype, key, model)
         if first.exists:
             return []

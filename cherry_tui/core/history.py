@@ -9,6 +9,14 @@
   and the message opens as "interrupted".
 * Search uses FTS5 (trigram tokenizer: substring matches that work for any script) when
   SQLite has it, else ``LIKE``. Titles are searched too.
+* Nothing is replaced: a regenerated answer or an edited question is a new *version* of
+  its turn. Each message points at the message it follows (``parent_id``); the messages
+  that follow the same one are the versions of that turn, and one of them is ``active``
+  (kept): the kept versions, turn by turn, are the conversation that goes on. An edited
+  question starts a branch: the answers to the old question stay under the old version.
+* An unsent draft is kept per conversation (``drafts``; 0 is the new chat without one).
+* The TUI writes through :mod:`.history_writer` (another thread, retried while another
+  process holds the lock); Markdown export is in :mod:`.history_export`.
 
 Pure logic: no Textual import.
 """
@@ -59,7 +67,9 @@ CREATE TABLE IF NOT EXISTS messages (
     prompt_tokens     INTEGER,
     completion_tokens INTEGER,
     elapsed           REAL,
-    created           REAL NOT NULL
+    created           REAL NOT NULL,
+    parent_id         INTEGER,             -- the message this one follows (NULL: first turn)
+    active            INTEGER NOT NULL DEFAULT 1  -- the kept version among its siblings
 );
 CREATE INDEX IF NOT EXISTS messages_conversation ON messages(conversation_id, id);
 CREATE TABLE IF NOT EXISTS message_parts (
@@ -69,10 +79,27 @@ CREATE TABLE IF NOT EXISTS message_parts (
     text       TEXT NOT NULL,
     PRIMARY KEY (message_id, seq)
 );
+CREATE TABLE IF NOT EXISTS drafts (
+    conversation_id INTEGER PRIMARY KEY,   -- 0: the new chat (no conversation yet)
+    text            TEXT NOT NULL,
+    updated         REAL NOT NULL
+);
+"""
+
+NEW_CHAT = 0  # the draft key of a chat not saved yet
+
+# Each message follows the message before it: a database made before versions existed
+# (one straight line per conversation) gets that line as parent links.
+_MIGRATE_VERSIONS = """
+ALTER TABLE messages ADD COLUMN parent_id INTEGER;
+ALTER TABLE messages ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+UPDATE messages SET parent_id = (
+    SELECT max(p.id) FROM messages p
+    WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id)
 """
 
 
-@dataclass
+@dataclass(eq=False)  # a message is itself: two equal texts are two messages
 class Message:
     role: str  # "user", "assistant", "system"
     content: str = ""
@@ -85,13 +112,90 @@ class Message:
     elapsed: float | None = None
     id: int | None = None
     conversation_id: int | None = None
+    parent_id: int | None = None
     created: float = field(default_factory=time.time)
+    active: bool = True  # the kept version of its turn
+    parent: Message | None = field(default=None, repr=False)
+    children: list[Message] = field(default_factory=list, repr=False)  # next turn's versions
 
     @property
     def tokens_per_second(self) -> float | None:
         if self.completion_tokens and self.elapsed and self.elapsed > 0:
             return self.completion_tokens / self.elapsed
         return None
+
+
+class Tree:
+    """A conversation's messages with every version: ``roots`` are the versions of the
+    first turn, each message's ``children`` the versions of the turn after it."""
+
+    def __init__(self) -> None:
+        self.roots: list[Message] = []
+
+    def siblings(self, msg: Message) -> list[Message]:
+        """The versions of ``msg``'s turn, oldest first (``msg`` among them)."""
+        return msg.parent.children if msg.parent is not None else self.roots
+
+    def version(self, msg: Message) -> tuple[int, int]:
+        """(number of ``msg`` among its turn's versions, from 1; how many there are)."""
+        sibs = self.siblings(msg)
+        return (sibs.index(msg) + 1 if msg in sibs else len(sibs)), len(sibs)
+
+    def add(self, msg: Message, parent: Message | None) -> Message:
+        """``msg`` becomes the newest version of the turn after ``parent``, and the kept one."""
+        msg.parent = parent
+        sibs = self.siblings(msg)
+        for other in sibs:
+            other.active = False
+        sibs.append(msg)
+        msg.active = True
+        return msg
+
+    def select(self, msg: Message) -> None:
+        """Keep ``msg`` as its turn's version (the others stay, not kept)."""
+        for other in self.siblings(msg):
+            other.active = other is msg
+
+    def path(self, start: Message | None = None) -> list[Message]:
+        """The kept versions, turn by turn (from ``start`` on when given)."""
+        out: list[Message] = []
+        node = start or self._kept(self.roots)
+        while node is not None:
+            out.append(node)
+            node = self._kept(node.children)
+        return out
+
+    @staticmethod
+    def _kept(level: list[Message]) -> Message | None:
+        if not level:
+            return None
+        return next((m for m in reversed(level) if m.active), level[-1])
+
+    @classmethod
+    def build(cls, messages: list[Message]) -> Tree:
+        """The tree of messages read from the database (ordered by id)."""
+        tree = cls()
+        by_id: dict[int, Message] = {}
+        for msg in messages:
+            parent = by_id.get(msg.parent_id) if msg.parent_id is not None else None
+            msg.parent = parent
+            tree.siblings(msg).append(msg)
+            if msg.id is not None:
+                by_id[msg.id] = msg
+        return tree
+
+    @classmethod
+    def line(cls, messages: list[Message]) -> Tree:
+        """A tree of one version per turn (for messages made by hand)."""
+        tree = cls()
+        parent = None
+        for msg in messages:
+            tree.add(msg, parent)
+            parent = msg
+        return tree
+
+
+Messages = list[Message]  # (inside History, ``list`` is a method's name)
 
 
 @dataclass
@@ -103,8 +207,9 @@ class Conversation:
     temperature: float | None = None
     created: float = 0.0
     updated: float = 0.0
-    messages: list[Message] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)  # the kept versions
     snippet: str | None = None  # set by search()
+    tree: Tree | None = None  # every version, set by History.get()
 
     @property
     def display_title(self) -> str:
@@ -126,26 +231,56 @@ def default_path() -> Path:
 class History:
     """The history database. Open once per app; all methods are short transactions."""
 
-    def __init__(self, path: Path | None = None):
+    def __init__(self, path: Path | None = None, *, setup: bool = True,
+                 busy_ms: int | None = None):
+        """Open (and with ``setup``, create or migrate) the database. A second connection
+        to a file already set up (the writer's) passes ``setup=False``: it takes no lock."""
         self.path = Path(path) if path else default_path()
+        busy_ms = BUSY_TIMEOUT_MS if busy_ms is None else busy_ms
         if str(self.path) != ":memory:":
             # Conversations are private: the folder 0700, the file 0600 (SQLite gives its
             # -wal and -shm files the database file's mode).
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        self.db = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000,
+        self.db = sqlite3.connect(str(self.path), timeout=busy_ms / 1000,
                                   isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
-        self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute(f"PRAGMA busy_timeout={busy_ms}")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=ON")
+        self.fts: str | None = None
+        if not setup or self._schema_current():
+            return
+        self.db.execute("PRAGMA journal_mode=WAL")
         with self._tx():
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     self.db.execute(stmt)
+            self._migrate()
             self.fts = self._setup_fts()
+
+    def _schema_current(self) -> bool:
+        """True when the file is set up already: then opening it takes no write lock (another
+        process may hold it for seconds) and only reads."""
+        rows = {r["name"]: r["sql"] for r in self.db.execute(
+            "SELECT name, sql FROM sqlite_master")}
+        needed = {"conversations", "messages", "message_parts", "drafts", "messages_parent",
+                  "message_fts"}
+        if not needed <= set(rows):
+            return False
+        if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return False
+        self.fts = "trigram" if "trigram" in (rows["message_fts"] or "") else "unicode61"
+        return True
+
+    def _migrate(self) -> None:
+        cols = {r["name"] for r in self.db.execute("PRAGMA table_info(messages)")}
+        if "parent_id" not in cols:
+            for stmt in _MIGRATE_VERSIONS.split(";"):
+                self.db.execute(stmt)
+        self.db.execute("CREATE INDEX IF NOT EXISTS messages_parent "
+                        "ON messages(conversation_id, parent_id)")
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
@@ -188,7 +323,7 @@ class History:
             self.db.execute("INSERT INTO message_fts(rowid, content) VALUES (?, ?)",
                             (message_id, content))
 
-    def _unindex(self, where: str, args: tuple) -> None:
+    def _unindex(self, where: str, args: tuple[object, ...]) -> None:
         if self.fts:
             self.db.execute(f"DELETE FROM message_fts WHERE rowid IN "
                             f"(SELECT id FROM messages WHERE {where})", args)
@@ -207,7 +342,8 @@ class History:
                        prompt_tokens=row["prompt_tokens"],
                        completion_tokens=row["completion_tokens"], elapsed=row["elapsed"],
                        id=row["id"], conversation_id=row["conversation_id"],
-                       created=row["created"])
+                       created=row["created"], parent_id=row["parent_id"],
+                       active=bool(row["active"]))
 
     def _touch(self, conversation_id: int) -> None:
         self.db.execute("UPDATE conversations SET updated=? WHERE id=?",
@@ -222,7 +358,7 @@ class History:
                 "INSERT INTO conversations(title, model, system_prompt, temperature, created, "
                 "updated) VALUES (?, ?, ?, ?, ?, ?)",
                 (title, model, system_prompt, temperature, now, now))
-        return Conversation(id=cur.lastrowid, title=title, model=model,
+        return Conversation(id=_rowid(cur), title=title, model=model,
                             system_prompt=system_prompt, temperature=temperature,
                             created=now, updated=now)
 
@@ -233,22 +369,23 @@ class History:
             return None
         conv = self._conversation(row)
         if messages:
-            conv.messages = self.messages(conversation_id)
+            conv.tree = self.tree(conversation_id)
+            conv.messages = conv.tree.path()
         return conv
 
     def list(self, limit: int | None = None) -> list[Conversation]:
         """Conversations, newest (last updated) first."""
         sql = "SELECT * FROM conversations ORDER BY updated DESC, id DESC"
-        args: tuple = ()
+        args: tuple[object, ...] = ()
         if limit is not None:
             sql += " LIMIT ?"
             args = (limit,)
         return [self._conversation(r) for r in self.db.execute(sql, args)]
 
     def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM conversations").fetchone()[0]
+        return int(self.db.execute("SELECT count(*) FROM conversations").fetchone()[0])
 
-    def update(self, conversation_id: int, **fields) -> None:
+    def update(self, conversation_id: int, **fields: object) -> None:
         """Set title, model, system_prompt and/or temperature."""
         allowed = {"title", "model", "system_prompt", "temperature"}
         bad = set(fields) - allowed
@@ -268,16 +405,32 @@ class History:
         with self._tx():
             self._unindex("conversation_id=?", (conversation_id,))
             self.db.execute("DELETE FROM conversations WHERE id=?", (conversation_id,))
+            self.db.execute("DELETE FROM drafts WHERE conversation_id=?", (conversation_id,))
 
     # ------------------------------------------------------------------ messages
-    def messages(self, conversation_id: int) -> list[Message]:
+    def messages(self, conversation_id: int) -> Messages:
+        """The kept version of every turn, in order."""
+        return self.tree(conversation_id).path()
+
+    def tree(self, conversation_id: int) -> Tree:
+        """Every message of the conversation, every version."""
         rows = self.db.execute("SELECT * FROM messages WHERE conversation_id=? ORDER BY id",
                                (conversation_id,)).fetchall()
         result = [self._message(r) for r in rows]
         for msg in result:
             if msg.status == STREAMING:
                 self._fold_parts(msg)
-        return result
+        return Tree.build(result)
+
+    def _last_kept(self, conversation_id: int) -> int | None:
+        """The id of the last message of the kept path (what a new message follows)."""
+        last = self.db.execute(
+            "WITH RECURSIVE path(id) AS ("
+            " SELECT id FROM messages WHERE conversation_id=? AND parent_id IS NULL"
+            " AND active=1"
+            " UNION ALL SELECT m.id FROM messages m JOIN path p ON m.parent_id = p.id"
+            " WHERE m.active=1) SELECT max(id) FROM path", (conversation_id,)).fetchone()[0]
+        return None if last is None else int(last)
 
     def _fold_parts(self, msg: Message) -> None:
         """Add the saved parts of a message still streaming (here or in another instance)."""
@@ -287,17 +440,30 @@ class History:
             (reasoning if row["kind"] == "reasoning" else content).append(row["text"])
         msg.content, msg.reasoning = "".join(content), "".join(reasoning)
 
-    def add(self, conversation_id: int, message: Message) -> Message:
-        """Insert a message (a user message, or an assistant message about to stream)."""
+    def add(self, conversation_id: int, message: Message, *, last: bool = True) -> Message:
+        """Insert a message (a user message, or an assistant message about to stream).
+
+        It follows ``message.parent`` when that is set, else (``last``) the last kept
+        message, else it is a version of the first turn. It becomes its turn's kept
+        version; the turn's other versions stay.
+        """
         with self._tx():
+            if message.parent is not None:
+                parent_id = message.parent.id
+            else:
+                parent_id = self._last_kept(conversation_id) if last else None
+            self.db.execute("UPDATE messages SET active=0 WHERE conversation_id=? "
+                            "AND parent_id IS ?", (conversation_id, parent_id))
             cur = self.db.execute(
                 "INSERT INTO messages(conversation_id, role, content, reasoning, model, status, "
-                "error, prompt_tokens, completion_tokens, elapsed, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "error, prompt_tokens, completion_tokens, elapsed, created, parent_id, active) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 (conversation_id, message.role, message.content, message.reasoning,
                  message.model, message.status, message.error, message.prompt_tokens,
-                 message.completion_tokens, message.elapsed, message.created))
-            message.id = cur.lastrowid
+                 message.completion_tokens, message.elapsed, message.created, parent_id))
+            message.id = _rowid(cur)
+            message.parent_id = parent_id
+            message.active = True
             message.conversation_id = conversation_id
             if message.status != STREAMING:
                 self._index(message.id, message.content)
@@ -325,6 +491,8 @@ class History:
 
     def finish(self, message: Message) -> None:
         """Store the final state of a streamed message; its parts are folded in."""
+        if message.id is None:
+            raise ValueError("the message was never saved: add() it first")
         with self._tx():
             self.db.execute(
                 "UPDATE messages SET content=?, reasoning=?, model=?, status=?, error=?, "
@@ -337,13 +505,33 @@ class History:
             if message.conversation_id is not None:
                 self._touch(message.conversation_id)
 
-    def delete_messages_from(self, conversation_id: int, message_id: int) -> None:
-        """Delete a message and every later one of its conversation (regenerate, edit)."""
+    def select_version(self, message_id: int) -> None:
+        """Keep this message as its turn's version (the conversation goes on from it)."""
         with self._tx():
-            self._unindex("conversation_id=? AND id>=?", (conversation_id, message_id))
-            self.db.execute("DELETE FROM messages WHERE conversation_id=? AND id>=?",
-                            (conversation_id, message_id))
-            self._touch(conversation_id)
+            row = self.db.execute("SELECT conversation_id, parent_id FROM messages "
+                                  "WHERE id=?", (message_id,)).fetchone()
+            if row is None:
+                return
+            self.db.execute("UPDATE messages SET active=(id=?) WHERE conversation_id=? "
+                            "AND parent_id IS ?",
+                            (message_id, row["conversation_id"], row["parent_id"]))
+
+    # ------------------------------------------------------------------ drafts
+    def save_draft(self, conversation_id: int | None, text: str) -> None:
+        """Keep the unsent text of a conversation (None: the new chat); "" removes it."""
+        key = NEW_CHAT if conversation_id is None else conversation_id
+        with self._tx():
+            if text:
+                self.db.execute("INSERT OR REPLACE INTO drafts VALUES (?, ?, ?)",
+                                (key, text, time.time()))
+            else:
+                self.db.execute("DELETE FROM drafts WHERE conversation_id=?", (key,))
+
+    def draft(self, conversation_id: int | None) -> str:
+        key = NEW_CHAT if conversation_id is None else conversation_id
+        row = self.db.execute("SELECT text FROM drafts WHERE conversation_id=?",
+                              (key,)).fetchone()
+        return row["text"] if row else ""
 
     def recover(self, older_than: float = 3600.0) -> int:
         """Mark messages left 'streaming' by a crashed run as interrupted; returns how many.
@@ -366,19 +554,19 @@ class History:
                     "WHERE id=? AND status='streaming'",
                     (msg.content, msg.reasoning, msg.status, msg.id))
                 self.db.execute("DELETE FROM message_parts WHERE message_id=?", (msg.id,))
-                self._index(msg.id, msg.content)
+                self._index(row["id"], msg.content)
             n += 1
         return n
 
     # ------------------------------------------------------------------ search
-    def search(self, text: str, limit: int = 200) -> list[Conversation]:
+    def search(self, text: str, limit: int = 200) -> Conversations:
         """Conversations whose title or messages contain ``text``, newest first."""
         text = text.strip()
         if not text:
             return self.list(limit)
         like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found: dict[int, str | None] = {}
-        use_fts = self.fts == "trigram" and len(text) >= 3 or self.fts == "unicode61"
+        use_fts = (self.fts == "trigram" and len(text) >= 3) or self.fts == "unicode61"
         if use_fts:
             phrase = '"' + text.replace('"', '""') + '"'
             try:
@@ -408,8 +596,18 @@ class History:
             f"SELECT * FROM conversations WHERE id IN ({marks}) "
             "ORDER BY updated DESC, id DESC LIMIT ?", (*found, limit))]
         for c in convs:
-            c.snippet = " ".join(found[c.id].split()) if found[c.id] else None
+            snip = found[c.id]
+            c.snippet = " ".join(snip.split()) if snip else None
         return convs
+
+
+Conversations = list[Conversation]
+
+
+def _rowid(cur: sqlite3.Cursor) -> int:
+    if cur.lastrowid is None:
+        raise sqlite3.DatabaseError("the row was not inserted")
+    return cur.lastrowid
 
 
 def _snippet(content: str, text: str, around: int = 30) -> str:
@@ -419,47 +617,3 @@ def _snippet(content: str, text: str, around: int = 30) -> str:
     start = max(0, i - around)
     end = min(len(content), i + len(text) + around)
     return ("…" if start else "") + content[start:end] + ("…" if end < len(content) else "")
-
-
-# ---------------------------------------------------------------------- export
-def to_markdown(conv: Conversation) -> str:
-    """A conversation as a Markdown document. Terminal control characters in the text
-    are made visible (ESC -> ``^[``), so ``cat`` of the file is harmless."""
-    from .client import neutralize_controls
-
-    return neutralize_controls(_markdown(conv))
-
-
-def _markdown(conv: Conversation) -> str:
-    out = [f"# {conv.display_title}", ""]
-    if conv.model:
-        out.append(f"- Model: `{conv.model}`")
-    if conv.temperature is not None:
-        out.append(f"- Temperature: {conv.temperature:g}")
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.created or time.time()))
-    out.append(f"- Started: {when}")
-    out.append("")
-    if conv.system_prompt.strip():
-        out += ["## System", "", conv.system_prompt.strip(), ""]
-    for msg in conv.messages:
-        if msg.role == "user":
-            out += ["## You", ""]
-        else:
-            out += [f"## Assistant ({msg.model})" if msg.model else "## Assistant", ""]
-        if msg.reasoning.strip():
-            out += ["<details><summary>Reasoning</summary>", "", msg.reasoning.strip(), "",
-                    "</details>", ""]
-        if msg.content.strip():
-            out += [msg.content.rstrip(), ""]
-        if msg.status in (STOPPED, INTERRUPTED):
-            out += [f"*({msg.status})*", ""]
-        if msg.status == ERROR and msg.error:
-            out += [f"> Error: {msg.error}", ""]
-    return "\n".join(out).rstrip() + "\n"
-
-
-def export_filename(conv: Conversation) -> str:
-    import re
-
-    slug = re.sub(r"[^\w-]+", "-", conv.display_title.lower(), flags=re.UNICODE).strip("-")
-    return f"{(slug or 'conversation')[:50]}-{conv.id}.md"

@@ -6,6 +6,9 @@ A provider's key source (``key`` in its config table) is one of:
 * ``env:VAR``   the environment variable VAR, read when the key is needed;
 * ``file``      the plain-text secrets file beside config.toml (mode 0600), only when
                 the user chose it;
+* ``cmd:COMMAND`` the output of a command (``pass show api/deepseek``, ``op read ...``,
+                ``secret-tool lookup ...``, ``security find-generic-password -w ...``): see
+                :func:`run_key_command`;
 * unset         the keyring if it holds a key, else the built-in's usual variable
                 (``DEEPSEEK_API_KEY`` ...). A provider's key never comes from another
                 provider's variable.
@@ -21,10 +24,12 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import stat
+import subprocess
 import threading
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
@@ -106,12 +111,87 @@ def mask(key: str) -> str:
     return f"{key[:4]}****{key[-4:]}"
 
 
-def scrub(text: str, keys: list[str]) -> str:
-    """Replace every key in ``text`` by its masked form."""
-    for key in sorted(keys, key=len, reverse=True):
-        if key:
-            text = text.replace(key, mask(key))
-    return text
+# Prefixes that key formats share: what follows one is the key's secret part, which a
+# server may echo on its own ("invalid api key: 0123...").
+KEY_PREFIXES = ("sk-ant-api03-", "sk-ant-", "sk-proj-", "sk-or-v1-", "sk-", "AIza", "gsk_",
+                "xai-", "hf_", "pk-", "ak-")
+SCRUB_MIN = 12  # this many characters of a key in a row are a recognisable part of it
+_WINDOW, _STRIDE = 8, 5  # every run of SCRUB_MIN characters holds one aligned window
+
+
+def scrub(text: str, keys: Sequence[str]) -> str:
+    """Replace every recognisable part of a key in ``text`` by the key's masked form.
+
+    Recognisable: the whole key, the key without a known prefix (``sk-``, ``sk-ant-``,
+    ``AIza`` ...), and any run of :data:`SCRUB_MIN` or more characters of the key.
+    Linear in ``text``: a few ``str.find`` scans per key.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for key in {k.strip() for k in keys if k and k.strip()}:
+        spans.extend(_key_spans(text, key))
+    if not spans:
+        return text
+    spans.sort()
+    out, pos = [], 0
+    for start, end, key in spans:
+        if end <= pos:
+            continue
+        if start < pos:
+            start = pos
+        else:
+            out.append(text[pos:start])
+            out.append(mask(key))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _key_spans(text: str, key: str) -> list[tuple[int, int, str]]:
+    spans = []
+    exact = {key}
+    for prefix in KEY_PREFIXES:
+        if key.startswith(prefix) and len(key) - len(prefix) >= 8:
+            exact.add(key[len(prefix):])
+            break
+    for frag in exact:
+        i = text.find(frag)
+        while i >= 0:
+            spans.append((i, i + len(frag), key))
+            i = text.find(frag, i + 1)
+    if len(key) < SCRUB_MIN:
+        return spans
+    for j in range(0, len(key) - _WINDOW + 1, _STRIDE):
+        window = key[j:j + _WINDOW]
+        i = text.find(window)
+        while i >= 0:
+            left = 0
+            while i - left > 0 and j - left > 0 and text[i - left - 1] == key[j - left - 1]:
+                left += 1
+            right = _WINDOW
+            while i + right < len(text) and j + right < len(key) and \
+                    text[i + right] == key[j + right]:
+                right += 1
+            if left + right >= SCRUB_MIN:
+                spans.append((i - left, i + right, key))
+            i = text.find(window, i + 1)
+    return spans
+
+
+def held_tail(text: str, keys: Sequence[str]) -> int:
+    """How many characters at the end of ``text`` could be the start of a key part.
+
+    A stream scrubber keeps these back until the next piece arrives, so a key split
+    across two reads is still masked. Runs shorter than 4 characters are let through.
+    """
+    best = 0
+    for key in keys:
+        if len(text) < 4 or text[-4:] not in key:
+            continue
+        n = 4
+        while n < len(text) and n < len(key) and text[-(n + 1):] in key:
+            n += 1
+        best = max(best, n)
+    return best
 
 
 # ---------------------------------------------------------------------------- keyring
@@ -365,6 +445,82 @@ class SecretsFile:
         return True
 
 
+# ---------------------------------------------------------------------------- command
+class KeyCommandError(SecretsError):
+    """The key command could not be run or failed; says which provider, command and why."""
+
+
+CMD_TIMEOUT = 10.0
+_cmd_lock = threading.Lock()
+_cmd_cache: dict[str, tuple[str, ...] | KeyCommandError] = {}
+
+
+def run_key_command(provider_id: str, command: str,
+                    timeout: float = CMD_TIMEOUT) -> tuple[str, ...]:
+    """The keys a ``key = "cmd:COMMAND"`` prints, from the first run in this process.
+
+    The command is split with :func:`shlex.split` and run without a shell (write
+    ``sh -c '...'`` for one), with stdin closed and ``timeout`` seconds to finish; its
+    stdout, trimmed, holds the key (several: separated by commas or lines). It runs once
+    per process (its result, or its failure, is kept in memory only), so a password
+    manager asks at most once. Its output is never logged; a failure names the provider,
+    the command and why (not found, exit status with stderr's last line, timeout).
+    """
+    command = command.strip()
+    with _cmd_lock:  # one run even when several threads ask at once
+        cached = _cmd_cache.get(command)
+        if cached is None:
+            try:
+                cached = _run_command(provider_id, command, timeout)
+            except KeyCommandError as exc:
+                cached = exc
+            _cmd_cache[command] = cached
+    if isinstance(cached, KeyCommandError):
+        raise cached
+    return cached
+
+
+def _run_command(provider_id: str, command: str, timeout: float) -> tuple[str, ...]:
+    def fail(why: str) -> KeyCommandError:
+        return KeyCommandError(f"{provider_id}: the key command `{command}` {why}")
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise fail(f"does not split into words ({exc}): check its quotes") from None
+    if not argv:
+        raise fail('is empty: write key = "cmd:COMMAND"')
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+    except FileNotFoundError:
+        raise fail(f"cannot run: {argv[0]} was not found (install it, or give its full "
+                   "path)") from None
+    except PermissionError:
+        raise fail(f"cannot run: {argv[0]} is not executable") from None
+    except OSError as exc:
+        raise fail(f"cannot run: {exc.strerror}") from None
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # The whole group: a shell's children would otherwise keep the pipes open.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.communicate()
+        raise fail(f"did not finish within {timeout:g} s (is it waiting for a password "
+                   "prompt nobody sees?)") from None
+    if proc.returncode != 0:
+        lines = [ln.strip() for ln in err.decode("utf-8", "replace").splitlines() if ln.strip()]
+        said = f": {lines[-1]}" if lines else " (it printed nothing on stderr)"
+        raise fail(f"failed with exit status {proc.returncode}{said}")
+    keys = tuple(split_keys(out.decode("utf-8", "replace").strip()))
+    if not keys:
+        raise fail("printed no key on stdout")
+    return keys
+
+
 # ---------------------------------------------------------------------------- lookup
 @dataclass(frozen=True)
 class KeyInfo:
@@ -380,7 +536,10 @@ class KeyInfo:
 
     @property
     def status(self) -> str:
-        """Short status for lists: keyring / env:VAR / file / missing (with a reason)."""
+        """Short status for lists: keyring / env:VAR / file / cmd / missing (with a reason)."""
+        if self.source.startswith("cmd:"):
+            bad = " (bad key)" if self.problem else ""
+            return f"cmd{bad}" if self.present else "missing (key command failed)"
         if self.present and self.problem:
             return f"{self.source} (bad key)"
         if self.present or self.source == "not needed":
@@ -417,6 +576,11 @@ def key_info(provider: Provider, config_path: Path, env: Mapping[str, str] | Non
 def _find_keys(provider: Provider, config_path: Path, env: Mapping[str, str],
                timeout: float) -> KeyInfo:
     source = provider.key
+    if source and source.startswith("cmd:"):
+        try:
+            return KeyInfo(source, run_key_command(provider.id, source[4:]))
+        except KeyCommandError as exc:
+            return KeyInfo(source, (), str(exc))
     if source and source.startswith("env:"):
         return KeyInfo(source, tuple(split_keys(env.get(source[4:], ""))))
     if source == "file":
@@ -439,21 +603,3 @@ def _find_keys(provider: Provider, config_path: Path, env: Mapping[str, str],
     if not provider.needs_key:
         return KeyInfo("not needed")
     return KeyInfo("missing", (), problem)
-
-
-class KeyPool:
-    """A provider's keys, used in turn (round robin)."""
-
-    def __init__(self, keys: list[str] | tuple[str, ...]):
-        self.keys = list(keys)
-        self._next = 0
-
-    def __bool__(self) -> bool:
-        return bool(self.keys)
-
-    def next(self) -> str | None:
-        if not self.keys:
-            return None
-        key = self.keys[self._next % len(self.keys)]
-        self._next += 1
-        return key

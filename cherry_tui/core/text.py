@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["escape_markup", "inert", "inert_line"]
+__all__ = ["count", "escape_markup", "inert", "inert_line"]
 
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _SEPARATORS = "\u2028\u2029"
@@ -71,3 +71,8 @@ def escape_markup(text: str) -> str:
     """Outside text made inert and safe inside a Rich markup string."""
     text = _MARKUP.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", inert(text))
     return text
+
+
+def count(n: int, noun: str) -> str:
+    """``1 model``, ``2 models``, ``0 models``: a number with its noun in the right form."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

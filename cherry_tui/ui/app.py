@@ -8,16 +8,22 @@ or speak HTTP themselves.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakSet
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
+from textual.notifications import SeverityLevel
 
 from ..core.config import Config
 from ..core.paths import config_path
 from ..core.secrets import SecretsFile
-from ..core.text import inert
+from ..core.text import inert, inert_line
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
 from .import_commands import ImportCommands
 
@@ -26,6 +32,7 @@ if TYPE_CHECKING:
 
     from ..core.client import Client
     from ..core.history import History
+    from ..core.history_writer import HistoryWriter
 
 
 class CherryApp(App[None]):
@@ -55,13 +62,57 @@ class CherryApp(App[None]):
         self.themes = install_themes(self)  # shipped + user theme files; problems: on_mount
         self._client: Client | None = None  # the one HTTP client, made on first use
         self._history: History | None = None  # the chat history, opened on first use
+        self._history_writer: HistoryWriter | None = None  # its writer thread, likewise
+        # Keys and pastes that arrive while no screen can take them (before the first
+        # screen is up, typed right after launch; or while a just-opened screen is not
+        # mounted and focused yet, in a burst over a laggy link): held here and replayed
+        # in order once it can, never dropped.
+        self._held: list[events.Key | events.Paste] = []
+        self._started = False
+        self._ready_screens: WeakSet[Screen] = WeakSet()
 
-    def on_mount(self) -> None:
+    def _input_ready(self) -> bool:
+        screen = self.screen
+        if not self._started or not screen.is_mounted:
+            return False
+        if screen not in self._ready_screens and (screen.focused is not None
+                                                  or not screen.focus_chain):
+            self._ready_screens.add(screen)
+        return screen in self._ready_screens
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # A paste (a file, another program's output) may hold terminal controls: every
+            # field gets them in visible form, through the gate, never live on the screen.
+            # A lone CR stays a line end, as the text area would take it.
+            event.text = inert(event.text.replace("\r\n", "\n").replace("\r", "\n"))
+        if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
+                and (self._held or not self._input_ready())):
+            self._held.append(event)
+            if len(self._held) == 1 and self._started:
+                self.call_after_refresh(self._release_held)
+            return
+        await super().on_event(event)
+
+    def _release_held(self, tries: int = 0) -> None:
+        """Replay held input once the screen has its focus (a screen with nothing to
+        focus counts as ready after a few refreshes)."""
+        if not self._input_ready():
+            if tries < 10:
+                self.set_timer(0.02, partial(self._release_held, tries + 1))
+                return
+            if self.screen.is_mounted:
+                self._ready_screens.add(self.screen)
+        held, self._held = self._held, []
+        for event in held:
+            self.post_message(events.Key(event.key, event.character)
+                              if isinstance(event, events.Key) else events.Paste(event.text))
+
+    async def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
 
         apply_start_theme(self)  # --theme, else config.toml's theme, else cherry-dark
         self.apply_keymap()
-        self.push_screen(ProvidersScreen())
         if self.config.error:
             self.notify(inert(f"{self.config.error}\nRunning without saving until it is fixed."),
                         title="Config file not loaded", severity="error", timeout=30,
@@ -73,6 +124,18 @@ class CherryApp(App[None]):
         if warning := store.permission_warning():
             self.notify(inert(warning), title="Secrets file", severity="warning", timeout=30,
                         markup=False)
+        await self.push_screen(ProvidersScreen())
+        self._started = True
+        if self._held:
+            self.call_after_refresh(self._release_held)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every toast (screens' and widgets' too) through the gate: a message that quotes
+        a server, a file or a name never reaches the terminal live. Outside text still
+        needs markup=False: the gate keeps markup as it is."""
+        super().notify(inert(message), title=inert_line(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     def apply_keymap(self) -> None:
         """[keymap] in config.toml: binding id = "key[,key...]" overrides that binding."""
@@ -88,14 +151,18 @@ class CherryApp(App[None]):
     def client(self) -> Client:
         """The one HTTP client (cherry_tui.core.client.Client), made on first use."""
         if self._client is None:
-            from ..core.client import Client
+            from ..core.client import Client, answer_limit
 
-            self._client = Client()
+            limit, problem = answer_limit(self.config.get("max_answer_bytes"))
+            if problem:
+                self.notify(problem, title="Config", severity="warning", markup=False)
+            self._client = Client(max_answer_bytes=limit)
         return self._client
 
     @property
     def history(self) -> History:
-        """The one chat history database, opened on first use (in memory if the file fails)."""
+        """The one chat history database, opened on first use (in memory if the file
+        fails). Screens read through it; every write goes through :attr:`history_writer`."""
         if self._history is None:
             import sqlite3
 
@@ -103,13 +170,50 @@ class CherryApp(App[None]):
 
             try:
                 self._history = History()
-                self._history.recover()
             except (sqlite3.Error, OSError) as exc:
                 self._history = History(Path(":memory:"))
                 self.notify(f"Chat history cannot be saved ({exc}); this session's chats are "
                             "kept in memory only.", title="History", severity="error",
                             timeout=15, markup=False)
         return self._history
+
+    @property
+    def history_writer(self) -> HistoryWriter:
+        """The one history writer: another thread, retried while the file is locked (see
+        cherry_tui.core.history_writer), so the UI never waits on a write."""
+        if self._history_writer is None:
+            import asyncio
+
+            from ..core.history_writer import HistoryWriter
+
+            loop = asyncio.get_running_loop()
+
+            def failed(text: str) -> None:  # in the writer's thread: never wait for the UI
+                try:
+                    loop.call_soon_threadsafe(partial(
+                        self.notify, inert(text), title="History", severity="error",
+                        timeout=30, markup=False))
+                except RuntimeError:  # the app has ended; the recovery file holds the text
+                    pass
+
+            writer = HistoryWriter(self.history, on_error=failed)
+            writer.submit(lambda db: db.recover())  # answers a crash left "streaming"
+            self._history_writer = writer
+        return self._history_writer
+
+    def write_then(self, write: Callable[[History], object], then: Callable[[], None]) -> None:
+        """Queue a history write; ``then`` runs on the UI's loop once it is written."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+
+        def done() -> None:
+            try:
+                loop.call_soon_threadsafe(then)
+            except RuntimeError:  # the app has ended
+                pass
+
+        self.history_writer.submit(write, done=done)
 
     def _fatal_error(self) -> None:
         """Textual prints a crash's traceback with every frame's local variables, which can
@@ -124,8 +228,39 @@ class CherryApp(App[None]):
         self._close_messages_no_wait()
 
     async def on_unmount(self) -> None:
+        if self._history_writer is not None:  # chat writes still queued reach the file
+            import asyncio
+
+            await asyncio.to_thread(self._history_writer.close)
         if self._client is not None:
             await self._client.aclose()
+
+    async def action_quit(self) -> None:
+        """q / ctrl+q: quit at once, unless something would be lost; then ask first.
+
+        A screen says what quitting would lose with ``quit_blockers() -> list[str]``
+        (the editor: fields typed but not saved); a chat whose answer is still arriving
+        (``streaming``) counts too. y / enter quits, n / esc stays.
+        """
+        lost: list[str] = []
+        for screen in self.screen_stack:
+            blockers = getattr(screen, "quit_blockers", None)
+            if callable(blockers):
+                lost += blockers()
+            elif getattr(screen, "streaming", None) is not None:
+                lost.append("an answer that is still arriving")
+        if not lost:
+            self.exit()
+            return
+        from .screens.dialogs import ConfirmDialog
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.exit()
+
+        await self.push_screen(ConfirmDialog(
+            "Quit cherry-tui?", "Quitting now loses:\n" + "\n".join(f"- {w}" for w in lost),
+            "quit"), done)
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -29,11 +29,14 @@ from textual.screen import ModalScreen
 from textual.theme import Theme
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+from textual.markup import escape
 
 from ..core import themes as core
 from ..core.config import ConfigError, ConfigReadOnly
 from ..core.paths import user_themes_dir
+from ..core.text import inert_line
 from .access import cherry_app
+from .highlight import inert_highlight
 
 if TYPE_CHECKING:
     from .app import CherryApp
@@ -150,13 +153,13 @@ def apply_start_theme(app: CherryApp) -> None:
     else:
         if override:
             app.notify(unknown_theme_message(app, override) or "", title="--theme",
-                       severity="error", timeout=20)
+                       severity="error", timeout=20, markup=False)
         if saved and saved in names:
             chosen = saved
         elif saved:
             app.notify(f"theme {saved!r} (config.toml) is not available; using {chosen}. "
                        f"Available: {', '.join(names)}", title="Theme", severity="warning",
-                       timeout=20)
+                       timeout=20, markup=False)
     app.watch(app, "theme", lambda _name: _sync_no_color_filter(app), init=False)
     app.theme = chosen
     _sync_no_color_filter(app)
@@ -344,5 +347,7 @@ class ThemeCommands(Provider):
         for title, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title),
-                          partial(self._run, title.removeprefix("Theme: ")), help=help_text)
+                # Theme names and descriptions come from theme files: shown, never parsed.
+                yield Hit(score, inert_highlight(matcher, title),
+                          partial(self._run, title.removeprefix("Theme: ")),
+                          help=escape(inert_line(help_text)))

@@ -382,10 +382,12 @@ async def run_history(cfg: Path, n_messages: int) -> dict:
         rows.append(("assistant", "".join(markdown_answer(60, seed=i))))
     t = time.perf_counter()
     with db._tx():
+        parent = None  # each message follows the one before (one version per turn)
         for role, text in rows:
-            db.db.execute("INSERT INTO messages(conversation_id, role, content, model, status, "
-                          "created) VALUES (?, ?, ?, ?, 'done', ?)",
-                          (conv.id, role, text, "bench/md-2000", time.time()))
+            parent = db.db.execute(
+                "INSERT INTO messages(conversation_id, role, content, model, status, "
+                "created, parent_id) VALUES (?, ?, ?, ?, 'done', ?, ?)",
+                (conv.id, role, text, "bench/md-2000", time.time(), parent)).lastrowid
     write_time = time.perf_counter() - t
     db.close()
     result: dict = {"messages": len(rows), "write": write_time}

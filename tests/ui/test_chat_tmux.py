@@ -131,3 +131,36 @@ def test_keyboard_flow_survives_a_restart(tmux_app, llmock):
     t.keys("Enter")
     screen = t.wait("Short second answer.")
     assert "■ stopped" in screen and "And a short one" in screen
+
+
+@pytest.mark.slow
+def test_versions_and_a_draft_in_a_real_terminal(tmux_app, llmock):
+    t = tmux_app
+    llmock.reply("First answer.")
+    t.start()
+    t.wait("providers, ")  # the provider list is up: keys reach the app now
+    t.keys("C-n")
+    t.wait("New conversation")
+    t.keys("Question", "Enter")
+    t.wait("First answer.")
+    llmock.reply("Second answer.")
+    t.keys("C-r")
+    screen = t.wait("Second answer.")
+    assert "‹ 2/2 ›" in screen and "First answer." not in screen
+    t.keys("half a draft")
+    t.wait("half a draft")
+    t.keys("Tab", "[")  # to the log, the older version: [ arrives as itself over tmux
+    screen = t.wait("First answer.")
+    assert "‹ 1/2 ›" in screen and "Second answer." not in screen
+    t.keys("C-q")
+    t.wait("EXITED 0")
+    t.kill()
+    t.start()
+    t.wait("providers, ")
+    t.keys("C-n")
+    t.wait("New conversation")
+    t.keys("C-o")
+    t.wait("Question")
+    t.keys("Enter")
+    screen = t.wait("half a draft")  # the draft is back with its conversation
+    assert "First answer." in screen and "Second answer." not in screen  # the kept one

@@ -255,19 +255,25 @@ async def test_key_is_masked_reveal_and_copy_key_page(config_file, monkeypatch):
         assert "https://platform.deepseek.com/api_keys" in text_of(app, "#key-url")
 
 
-async def test_keyring_choice_without_keyring_stores_nothing(config_file):
+async def test_keyring_choice_without_keyring_asks_and_stores_nothing(config_file):
     app = CherryApp(config_file)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        app.screen.open_editor("ollama")          # no usual variable: shows keyring
+        app.screen.open_editor("ollama")          # no usual variable: the secrets file
         await settle(pilot)
+        assert app.screen.query_one("#source").value == "file"
+        await pilot.press("shift+tab", "left", "left", "tab")   # the user picks keyring
         assert app.screen.query_one("#source").value == "keyring"
         assert "No keyring here" in text_of(app, "#key-note")
         await paste(pilot, "sk-whatever-123456")
         await pilot.press("enter")
         await settle(pilot)
+        assert isinstance(app.screen, ChoiceDialog)  # where should the key go?
+        assert "No keyring here" in text_of(app, ".title")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.query_one("#key", Input).value == "sk-whatever-123456"  # kept
         messages = " ".join(n.message for n in app._notifications)
-        assert "No keyring here" in messages and "Nothing was stored" in messages
         assert "sk-whatever-123456" not in messages
     assert not config_file.exists()
 

@@ -50,7 +50,8 @@ async def test_oneapi_setup(llmock, config_file, monkeypatch):
 
         # The token: an environment variable reference (no keyring here).
         assert "No keyring here" in text_of(app, "#key-note")
-        await pilot.press("shift+tab", "right")   # Key from: keyring -> env variable
+        assert editor.query_one("#source").value == "file"   # what works here
+        await pilot.press("shift+tab", "left")    # Key from: plain-text file -> env variable
         assert editor.query_one("#source").value == "env"
         await pilot.press("tab", "ctrl+u", *"ONEAPI_TOKEN", "enter")
         await settle(pilot)
@@ -75,9 +76,9 @@ async def test_oneapi_setup(llmock, config_file, monkeypatch):
         await pilot.press("ctrl+u")
         await type_text(pilot, "gpt-4o-mini")
         assert fetch.shown[0] == "gpt-4o-mini"
-        assert str(shown.get_option_at_index(0).prompt) == "› [ ] gpt-4o-mini"
+        assert str(shown.get_option_at_index(0).prompt) == "› [ ] gpt-4o-mini  vision"
         await pilot.press("space")                 # mark
-        assert str(shown.get_option_at_index(0).prompt) == "› [x] gpt-4o-mini"
+        assert str(shown.get_option_at_index(0).prompt) == "› [x] gpt-4o-mini  vision"
         await pilot.press("ctrl+u")
         ids = fetch.all_ids
         for _ in range(ids.index("gpt-4o")):

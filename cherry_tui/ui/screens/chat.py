@@ -5,51 +5,72 @@ Keys (ids in parentheses, for ``[keymap]``):
     enter              send                            (chat.send)
     ctrl+j             new line; also alt+enter,       (chat.newline)
                        shift+enter, ctrl+enter
-    ↑ in empty input   edit and resend the last message
+    ↑ in empty input   edit and resend the last message (a new version of it)
     escape             stop the answer; else cancel editing; else back   (chat.stop)
-    ctrl+l             choose the model (fuzzy filter)  (chat.model)
+                       (never within a second of an answer's end: that esc was
+                       meant as stop; with unsent text in the input it asks first)
+    ctrl+c             while an answer arrives: stop it (chat.interrupt); else copy
+    ctrl+l             choose this conversation's model (fuzzy filter; ctrl+d in the
+                       picker also makes it the default for new chats)  (chat.model)
     ctrl+r             retry / regenerate the last answer  (chat.retry)
     ctrl+o             history: open, rename, delete, search, export  (chat.history)
     ctrl+s             settings: title, system prompt, temperature  (chat.settings)
     ctrl+n             new conversation                (chat.new)
     ctrl+y             copy the selected (else the last) answer  (chat.copy)
-    tab                to the log: ↑↓ select a message, c copy, t reasoning, e edit
+    tab                to the log: ↑↓ select a message, c copy, t reasoning, e edit,
+                       [ ] (or ← →) older / newer version of the selected turn
     ctrl+p             every action by name (export, rename, delete, ...)
 
 The conversation is saved as it happens (see cherry_tui.core.history); the answer's
 text is saved at every re-render of the stream, so a crash loses at most what arrived
-in the last frame.
+in the last frame. Every write goes through the history writer (another thread, retried
+while the file is locked: cherry_tui.core.history_writer), so the UI never waits on it.
+Regenerating or editing adds a version of the turn; nothing is replaced. The unsent text
+of the input is saved as the conversation's draft (after a pause in typing, and when
+the chat is left or switched).
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 import time
+from collections.abc import Callable
 from functools import partial
 
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
 from ...core import history as hist
 from ...core.client import (
-    ContentDelta, Finish, ProviderError, ReasoningDelta, Usage, neutralize_controls,
+    ContentDelta, Finish, KeySkipped, ProviderError, ReasoningDelta, Usage, Waiting,
+    neutralize_controls,
 )
-from ...core.config import ConfigError, ConfigReadOnly, split_model_ref
-from ...core.history import Conversation, History, Message
+from ...core.config import split_model_ref
+from ...core.history import Conversation, History, Message, Tree
+from ...core.history_writer import HistoryWriter, Skipped
+from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
-from .chat_dialogs import ChatSettings, ModelPicker, SettingsDialog, model_refs
+from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
+from .common import commit
 from .export import export_conversation
-from .history import NEW, HistoryScreen
+
+STOP_GRACE = 1.0  # s after an answer ends in which esc still means "stop", never "back"
+
+
+DRAFT_DEBOUNCE = 0.5  # seconds of no typing before the draft is saved
 
 
 class ChatCommands(Provider):
@@ -87,7 +108,12 @@ class ChatScreen(Screen):
     BINDINGS = [
         Binding("escape", "stop_or_back", "Stop", id="chat.stop",
                 tooltip="Stop the answer; else cancel editing; else go back"),
-        Binding("ctrl+l", "pick_model", "Model", id="chat.model"),
+        # Priority: the picker opens when ctrl+l is read, so a burst typed right after it
+        # ("ctrl+l seed enter" over a laggy SSH link) reaches the picker, not the input.
+        Binding("ctrl+l", "pick_model", "Model", id="chat.model", priority=True),
+        # Priority over the input's copy, only while an answer arrives (else skipped).
+        Binding("ctrl+c", "interrupt", "Stop", id="chat.interrupt", show=False,
+                priority=True),
         Binding("ctrl+r", "regenerate", "Retry", id="chat.retry"),
         Binding("ctrl+o", "history", "History", id="chat.history"),
         Binding("ctrl+s", "settings", "Settings", id="chat.settings"),
@@ -99,7 +125,8 @@ class ChatScreen(Screen):
         super().__init__()
         self.open_id = conversation_id
         self.conv: Conversation | None = None
-        self.messages: list[Message] = []
+        self.turns = Tree()  # every version of every turn
+        self.messages: list[Message] = []  # the kept versions: what is shown and sent
         self.model_ref: str | None = None
         self.system_prompt = ""
         self.temperature: float | None = None
@@ -110,6 +137,12 @@ class ChatScreen(Screen):
         self._unsaved: tuple[list[str], list[str]] = ([], [])
         self._pending_text: str | None = None
         self._intro_entry: Entry | None = None
+        self._draft_timer: Timer | None = None
+        self._draft_saved = ""  # the input's text as last saved for this conversation
+        self._typed = ""  # the input's text (kept here: the input is gone at unmount)
+        self._answer_ended = -STOP_GRACE  # time.monotonic() when the last answer ended
+        self._told_ended = 0.0  # the _answer_ended that esc said "already ended" for
+        self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -130,15 +163,24 @@ class ChatScreen(Screen):
     def db(self) -> History:
         return cherry_app(self).history
 
+    @property
+    def writer(self) -> HistoryWriter:
+        return cherry_app(self).history_writer
+
     def on_mount(self) -> None:
+        _ = self.writer  # started now: it also marks answers a crash left streaming
         self.log_view.flush_hook = self._save_partial
         self.model_ref = self._initial_model()
         if self.open_id is not None:
             self.open_conversation(self.open_id)
         else:
             self._intro()
+            self._restore_draft()
         self.chat_input.focus()
         self._update_bar()
+
+    def on_unmount(self) -> None:
+        self._save_draft()  # leaving the chat (back, or the app quits)
 
     def _initial_model(self) -> str | None:
         refs = model_refs(cherry_app(self).config)
@@ -170,7 +212,7 @@ class ChatScreen(Screen):
             extra.append(f"t={self.temperature:g}")
         if self.system_prompt:
             extra.append("system prompt")
-        left = Text.assemble((model, "bold"), "  ·  ", title)
+        left = Text.assemble((inert_line(model), "bold"), "  ·  ", inert_line(title))
         if extra:
             left.append("  ·  " + ", ".join(extra), style="dim")
         bar = self.query_one("#chat-bar", Static)
@@ -189,32 +231,101 @@ class ChatScreen(Screen):
     def on_resize(self) -> None:
         self._update_bar()
 
-    # ------------------------------------------------------------------ db helpers
-    def _db(self, fn, *args, **kwargs):
-        """Run one history call; a failure is shown, the chat goes on."""
+    # ------------------------------------------------------------------ history
+    def _read(self, conversation_id: int) -> Conversation | None:
+        """Read one conversation (writes go through the writer); a failure is shown."""
         try:
-            return fn(*args, **kwargs)
+            return self.db.get(conversation_id)
         except sqlite3.Error as exc:
-            self.notify(f"Chat history could not be saved: {exc}", title="History",
+            self.notify(inert(f"Chat history could not be read: {exc}"), title="History",
                         severity="error", markup=False)
             return None
 
+    def _write(self, write: Callable[[History], object],
+               recovery: Callable[[], str] | None = None) -> None:
+        """Queue one history write (another thread: the UI never waits for the file)."""
+        self.writer.submit(write, recovery=recovery)
+
     def _ensure_conversation(self) -> Conversation:
+        """The conversation, made now if new; its id (-1 until written) is set by the
+        writer, before any later write reads it."""
         if self.conv is None:
-            conv = self._db(self.db.create, title=self.title_text, model=self.model_ref,
-                            system_prompt=self.system_prompt, temperature=self.temperature)
-            self.conv = conv or Conversation(id=-1, title=self.title_text, model=self.model_ref)
+            conv = Conversation(id=-1, title=self.title_text, model=self.model_ref,
+                                system_prompt=self.system_prompt,
+                                temperature=self.temperature, tree=self.turns)
+
+            def create(db: History) -> None:
+                made = db.create(title=conv.title, model=conv.model,
+                                 system_prompt=conv.system_prompt,
+                                 temperature=conv.temperature)
+                conv.id, conv.created, conv.updated = made.id, made.created, made.updated
+
+            self._write(create)
+            self.conv = conv
         return self.conv
+
+    def _add_message(self, msg: Message) -> None:
+        """Write a new message (a new kept version of the turn after ``msg.parent``)."""
+        conv = self._ensure_conversation()
+
+        def add(db: History) -> None:
+            db.add(_saved_id(conv), msg, last=False)
+
+        # a user's text is kept if this fails; an answer's text by its finish()
+        self._write(add, recovery=(lambda: _recovery_text(conv, msg))
+                    if msg.role == "user" else None)
 
     def _save_partial(self) -> None:
         """Called after each re-render of the stream: save what arrived since."""
         content, reasoning = self._unsaved
-        if (content or reasoning) and self.streaming is not None \
-                and self.streaming.message.id is not None:
-            self._db(self.db.append_partial, self.streaming.message.id,
-                     "".join(content), "".join(reasoning))
+        if (content or reasoning) and self.streaming is not None:
+            msg = self.streaming.message
+            text, thought = "".join(content), "".join(reasoning)
+
+            def append(db: History) -> None:
+                db.append_partial(_row_id(msg), text, thought)  # (else finish() keeps it)
+
+            self._write(append)
             content.clear()
             reasoning.clear()
+
+    # ------------------------------------------------------------------ drafts
+    def _draft_key(self) -> Callable[[], int | None]:
+        conv = self.conv
+        return lambda: conv.id if conv is not None else None
+
+    @on(ChatInput.Changed, "#chat-input")
+    def _input_changed(self) -> None:
+        self._typed = self.chat_input.text
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(DRAFT_DEBOUNCE, self._save_draft)
+
+    def _save_draft(self, text: str | None = None) -> None:
+        """Save the input's text as this conversation's draft (if it changed)."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if text is None:
+            text = self._typed
+        if self.editing is not None and text == self.editing.content:
+            text = ""  # the message being edited is saved already
+        if text != self._draft_saved:
+            self._draft_saved = text
+            self.writer.save_draft(self._draft_key(), text)
+
+    def _restore_draft(self) -> None:
+        """Put this conversation's saved draft (if any) into the input."""
+        conv_id = self.conv.id if self.conv is not None else None
+        if conv_id is not None and conv_id < 0:
+            return
+        try:
+            text = self.writer.draft(conv_id)
+        except sqlite3.Error:
+            text = ""
+        self._draft_saved = self._typed = text
+        self.chat_input.text = text
+        self.chat_input.move_cursor(self.chat_input.document.end)
 
     # ------------------------------------------------------------------ sending
     @on(ChatInput.Submitted)
@@ -231,18 +342,21 @@ class ChatScreen(Screen):
             self._pending_text = text
             self.action_pick_model()
             return
-        if self.editing is not None:
+        if self.editing is not None:  # a new version of that turn: a branch
+            parent = self.editing.parent
             self._drop_from(self.editing)
             self.editing = None
+        else:
+            parent = self.messages[-1] if self.messages else None
+        self._save_draft("")  # sent: the draft is gone (also the new chat's)
         self.chat_input.clear()
+        msg = self.turns.add(Message("user", text), parent)
+        self._add_message(msg)
         conv = self._ensure_conversation()
-        msg = Message("user", text)
-        if conv.id >= 0:
-            self._db(self.db.add, conv.id, msg)
         if not conv.title:
             conv.title = hist.title_from(text)
         self.messages.append(msg)
-        self.log_view.add(UserEntry(msg))
+        self.log_view.add(self._entry_for(msg))
         self._answer()
 
     def api_messages(self) -> list[dict]:
@@ -262,13 +376,13 @@ class ChatScreen(Screen):
         if ref is None:  # callers choose a model first; never send without one
             self.action_pick_model()
             return
-        conv = self._ensure_conversation()
         api_messages = self.api_messages()
-        ans = Message("assistant", model=ref, status=hist.STREAMING)
-        if conv.id >= 0:
-            self._db(self.db.add, conv.id, ans)
+        parent = self.messages[-1] if self.messages else None
+        ans = self.turns.add(Message("assistant", model=ref, status=hist.STREAMING), parent)
+        self._add_message(ans)
         self.messages.append(ans)
         entry = AnswerEntry(ans, streaming=True)
+        entry.versions = self.turns.version(ans)
         self._clear_hints()
         self.log_view.add(entry)
         self.streaming = entry
@@ -313,6 +427,12 @@ class ChatScreen(Screen):
                     msg.completion_tokens = event.completion_tokens
                 elif isinstance(event, Finish):
                     finish = event.reason
+                elif isinstance(event, Waiting):
+                    self._show_wait(entry, event)
+                elif isinstance(event, KeySkipped):  # a small line under the answer
+                    said = f"skipped key {event.masked}: {event.reason}"
+                    entry.note = f"{entry.note} · {said}" if entry.note else said
+                    log.update_entry(entry)
         except ProviderError as exc:
             status, error = hist.ERROR, exc.message
         except asyncio.CancelledError:
@@ -339,10 +459,16 @@ class ChatScreen(Screen):
         if status == hist.ERROR:
             entry.note = "ctrl+r retries · ctrl+l chooses another model"
         self._unsaved = ([], [])
-        if msg.id is not None:  # first the history: this also runs when the app quits
-            self._db(self.db.finish, msg)
+        conv = self.conv
+
+        def finish_(db: History) -> None:  # first the history: this also runs at quit
+            _row_id(msg)
+            db.finish(msg)
+
+        self._write(finish_, recovery=lambda: _recovery_text(conv, msg))
         self.streaming = None
         self.worker = None
+        self._answer_ended = time.monotonic()
         if not self.is_attached or not self.is_mounted:
             return
         try:
@@ -360,50 +486,117 @@ class ChatScreen(Screen):
 
     # ------------------------------------------------------------------ actions
     def action_stop_or_back(self) -> None:
+        """esc: stop the answer; else cancel editing; else leave the log; else go back,
+        asking first when the input holds text not sent."""
         if self.worker is not None and self.streaming is not None:
             self.worker.cancel()
             return
         if self.editing is not None:
-            self.editing = None
-            self.chat_input.clear()
+            original, self.editing = self.editing.content, None
+            if self.chat_input.text == original:
+                self.chat_input.clear()
+            else:  # what the user changed is theirs: it stays, to send as a new message
+                self.notify("Editing cancelled: your changed text stays in the input.")
             self._update_bar()
             return
         if self.focused is not self.chat_input and self.log_view.has_focus:
             self.log_view.select(None)
             self.chat_input.focus()
             return
-        if len(self.app.screen_stack) > 1:
+        if len(self.app.screen_stack) <= 1:
+            return
+        if time.monotonic() - self._answer_ended < STOP_GRACE:
+            # The answer ended as esc was pressed: it was meant as stop, not as back.
+            stopped = bool(self.messages) and self.messages[-1].status == hist.STOPPED
+            if not stopped and self._told_ended != self._answer_ended:  # once, however
+                self._told_ended = self._answer_ended                  # often esc is hit
+                self.notify("The answer had already ended.", timeout=2)
+            return
+        if not self.chat_input.text.strip():
             self.app.pop_screen()
+            return
+        from .dialogs import ConfirmDialog
+
+        def leave(yes: bool | None) -> None:
+            if yes and self.is_current:
+                self.app.pop_screen()
+
+        self.app.push_screen(ConfirmDialog(
+            "Leave this chat?", "The input holds a message you have not sent.",
+            yes="Leave"), leave)
+
+    def action_interrupt(self) -> None:
+        """ctrl+c: stop the answer while one arrives; otherwise ctrl+c keeps its meaning."""
+        if self.worker is None or self.streaming is None:
+            raise SkipAction()
+        self.worker.cancel()
+
+    @on(ChatInput.Submitted)
+    def _follow_new_message(self) -> None:
+        """A message sent while reading back: show it and its answer (the log keeps
+        following the answer until the user scrolls up again)."""
+        log = self.log_view
+        log.follow = True
+        log.scroll_end(animate=False, immediate=True, x_axis=False)
+
+    def _show_wait(self, entry: AnswerEntry, event: Waiting) -> None:
+        """The server asked to wait (429 Retry-After): say so under the answer and count
+        down; esc stops as always."""
+        if self._wait_timer is not None:
+            self._wait_timer.stop()
+        until = time.monotonic() + event.seconds
+        shown = ""
+
+        def tick() -> None:
+            nonlocal shown
+            left = math.ceil(until - time.monotonic())
+            text: str | None
+            if left > 0 and entry is self.streaming:
+                text = f"rate limited by the server, retrying in {left} s (esc stops)"
+            else:  # retrying now, or the answer ended (an error's hint then stays)
+                text = None if entry.note == shown else entry.note
+                if self._wait_timer is not None:
+                    self._wait_timer.stop()
+                self._wait_timer = None
+            if text != entry.note:
+                entry.note = text
+                shown = text or ""
+                self.log_view.update_entry(entry)
+
+        tick()
+        self._wait_timer = self.set_interval(0.25, tick)
 
     def action_pick_model(self) -> None:
         refs = model_refs(cherry_app(self).config)
 
-        def chosen(ref: str | None) -> None:
-            if not ref:
+        def chosen(choice: ModelChoice | None) -> None:
+            if choice is None:
                 self._pending_text = None
                 return
-            self.set_model(ref)
+            self.set_model(choice.ref)
+            if choice.make_default:
+                self._make_default(choice.ref)
             if self._pending_text:
                 text, self._pending_text = self._pending_text, None
                 self.send(text)
 
-        self.app.push_screen(ModelPicker(refs, self.model_ref), chosen)
+        self.app.push_screen(
+            ModelPicker(refs, self.model_ref, cherry_app(self).config.default_model), chosen)
+
+    def _make_default(self, ref: str) -> None:
+        """ctrl+d in the picker: the user asked for this model in new chats too."""
+        config = cherry_app(self).config
+        if config.default_model == ref or commit(
+                self.app, lambda: config.set_value("default_model", ref), "default model"):
+            self.notify(f"{inert_line(ref)} is the default model for new chats.", markup=False)
 
     def set_model(self, ref: str) -> None:
+        """This conversation's model (kept with it); the config's default stays."""
         self.model_ref = ref
-        if self.conv is not None and self.conv.id >= 0:
-            self.conv.model = ref
-            self._db(self.db.update, self.conv.id, model=ref)
-        config = cherry_app(self).config
-        if config.default_model != ref:
-            try:
-                config.set_value("default_model", ref)
-                config.save()
-            except ConfigReadOnly:
-                pass  # the app already said the config file is not loaded
-            except (ConfigError, OSError) as exc:
-                self.notify(f"The model choice is not remembered: {exc}", severity="warning",
-                            markup=False)
+        if self.conv is not None:
+            conv = self.conv
+            conv.model = ref
+            self._write(lambda db: db.update(_saved_id(conv), model=ref))
         log = self.log_view
         if not self.messages and log.entries and log.entries == [self._intro_entry]:
             log.clear()  # the greeting names the model: say the new one
@@ -417,27 +610,69 @@ class ChatScreen(Screen):
         if not self.messages:
             self.notify("Nothing to retry yet: type a question and press enter.")
             return
+        if not self.model_ref:
+            self.action_pick_model()
+            return
         last = self.messages[-1]
         if last.role == "assistant":
-            self._drop_from(last)
+            self._drop_from(last)  # from the view: it stays, as an earlier version
         if self.messages and self.messages[-1].role == "user":
-            if not self.model_ref:
-                self.action_pick_model()
-                return
             self._answer()
 
     def _drop_from(self, msg: Message) -> None:
-        """Remove ``msg`` and everything after it (screen, log, history)."""
+        """Take ``msg`` and everything after it off the screen (the history keeps them)."""
         if msg not in self.messages:
             return
-        i = self.messages.index(msg)
-        if self.conv is not None and self.conv.id >= 0 and msg.id is not None:
-            self._db(self.db.delete_messages_from, self.conv.id, msg.id)
-        del self.messages[i:]
+        del self.messages[self.messages.index(msg):]
         for j, entry in enumerate(self.log_view.entries):
             if getattr(entry, "message", None) is msg:
                 self.log_view.remove_from(j)
                 break
+
+    def _entry_for(self, msg: Message) -> Entry:
+        entry: Entry = UserEntry(msg) if msg.role == "user" else AnswerEntry(msg)
+        entry.versions = self.turns.version(msg)
+        return entry
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "version":  # shown (footer) and active only on a turn with versions
+            msg = getattr(self._target_entry(), "message", None)
+            return msg is not None and len(self.turns.siblings(msg)) > 1
+        return True
+
+    def action_version(self, step: int) -> None:
+        """Show the older (-1) or newer (1) version of the selected turn (else the last
+        answer); the version shown is kept: the conversation goes on from it."""
+        if self.streaming is not None:
+            self.notify("An answer is still arriving: esc stops it first.", severity="warning")
+            return
+        entry = self._target_entry()
+        msg = getattr(entry, "message", None)
+        if msg is None or msg not in self.messages:
+            self.notify("Select a message first: tab, then ↑↓.")
+            return
+        versions = self.turns.siblings(msg)
+        n = versions.index(msg) + step
+        if len(versions) < 2:
+            self.notify("This turn has one version: ctrl+r or editing adds another.")
+            return
+        if not 0 <= n < len(versions):
+            self.notify("No newer version." if step > 0 else "This is the first version.")
+            return
+        if self.editing is not None:
+            self.editing = None
+            self.chat_input.clear()
+        chosen = versions[n]
+        self.turns.select(chosen)
+        self._write(lambda db: db.select_version(_row_id(chosen)))
+        log = self.log_view
+        index = next(j for j, e in enumerate(log.entries) if getattr(e, "message", None) is msg)
+        self.messages[self.messages.index(msg):] = self.turns.path(chosen)
+        log.remove_from(index)
+        for m in self.turns.path(chosen):
+            log.add(self._entry_for(m))
+        log.select(index)
+        self._update_bar()
 
     @on(ChatInput.EditLast)
     def action_edit_last(self) -> None:
@@ -447,8 +682,17 @@ class ChatScreen(Screen):
         last_user = next((m for m in reversed(self.messages) if m.role == "user"), None)
         if last_user is None:
             return
-        self.editing = last_user
-        self.chat_input.text = last_user.content
+        self._edit(last_user)
+
+    def _edit(self, msg: Message) -> None:
+        """Put ``msg`` in the input: sending it makes a new version of that turn."""
+        if self.editing is None and self.chat_input.text.strip():
+            self.notify("Send or clear what is in the input first: editing would replace it.",
+                        severity="warning")
+            self.chat_input.focus()
+            return
+        self.editing = msg
+        self.chat_input.text = inert(msg.content)  # from the history file: shown inert
         self.chat_input.move_cursor(self.chat_input.document.end)
         self.chat_input.focus()
         self._update_bar()
@@ -483,44 +727,48 @@ class ChatScreen(Screen):
 
     def action_edit_selected(self) -> None:
         entry = self.log_view.selected_entry
-        if isinstance(entry, UserEntry):
-            last_user = next((m for m in reversed(self.messages) if m.role == "user"), None)
-            if entry.message is not last_user:
-                self.notify("Only the last message can be edited (then it is sent again).")
-                return
+        if self.streaming is not None:
+            self.notify("An answer is still arriving: esc stops it first.", severity="warning")
+            return
         self.log_view.select(None)
-        self.action_edit_last()
+        if isinstance(entry, UserEntry):
+            self._edit(entry.message)  # any question: the new version starts a branch
+        else:
+            self.action_edit_last()
 
     def action_new_conversation(self) -> None:
         if self.streaming is not None:
             self.notify("An answer is still arriving: esc stops it first.", severity="warning")
             return
+        self._save_draft()
         self.conv = None
+        self.turns = Tree()
         self.messages = []
         self.editing = None
         self.title_text = ""
         self.system_prompt, self.temperature = "", None
         self.log_view.clear()
         self._intro()
-        self.chat_input.clear()
+        self._restore_draft()
         self.chat_input.focus()
         self._update_bar()
 
     def action_settings(self) -> None:
-        current = ChatSettings(self.conv.title if self.conv else self.title_text,
-                               self.system_prompt, self.temperature)
+        current = ChatSettings(inert_line(self.conv.title if self.conv else self.title_text),
+                               inert(self.system_prompt), self.temperature)
 
         def done(result: ChatSettings | None) -> None:
             if result is None:
                 return
             self.system_prompt, self.temperature = result.system_prompt, result.temperature
-            if self.conv is not None and self.conv.id >= 0:
-                title = result.title or self.conv.title
-                self.conv.title = title
-                self.conv.system_prompt = result.system_prompt
-                self.conv.temperature = result.temperature
-                self._db(self.db.update, self.conv.id, title=title,
-                         system_prompt=result.system_prompt, temperature=result.temperature)
+            if self.conv is not None:
+                conv = self.conv
+                conv.title = result.title or conv.title
+                conv.system_prompt = result.system_prompt
+                conv.temperature = result.temperature
+                self._write(lambda db: db.update(
+                    _saved_id(conv), title=conv.title, system_prompt=conv.system_prompt,
+                    temperature=conv.temperature))
             else:
                 self.title_text = result.title
             self._update_bar()
@@ -532,50 +780,51 @@ class ChatScreen(Screen):
         if self.streaming is not None:
             self.notify("An answer is still arriving: esc stops it first.", severity="warning")
             return
-        def done(result: int | str | None) -> None:
-            if self.conv is not None and self.conv.id >= 0 and \
-                    self.db.get(self.conv.id, messages=False) is None:
-                self.action_new_conversation()  # it was deleted there
-            elif self.conv is not None and self.conv.id >= 0:
-                fresh = self.db.get(self.conv.id, messages=False)
-                if fresh:
-                    self.conv.title = fresh.title
-                    self._update_bar()
+        from .history import NEW, HistoryScreen
+
+        screen = HistoryScreen(self.db, self.conv.id if self.conv else None)
+
+        def done(result) -> None:
+            if self.conv is not None and self.conv.id in screen.deleted:
+                self.conv = None
+                self._draft_saved = ""  # its draft went with it; the text stays (new chat)
+                self.action_new_conversation()
+            elif self.conv is not None and self.conv.id in screen.renamed:
+                self.conv.title = screen.renamed[self.conv.id]
+                self._update_bar()
             if isinstance(result, int):
                 self.open_conversation(result)
             elif result == NEW:
                 self.action_new_conversation()
 
-        self.app.push_screen(HistoryScreen(self.db, self.conv.id if self.conv else None), done)
+        self.app.push_screen(screen, done)
 
     def open_conversation(self, conversation_id: int) -> None:
-        conv = self._db(self.db.get, conversation_id)
+        conv = self._read(conversation_id)
         if conv is None:
             self.notify("That conversation no longer exists.", severity="warning")
             self._intro()
             return
+        self._save_draft()
         self.conv = conv
+        self.turns = conv.tree or Tree.line(conv.messages)
         self.messages = conv.messages
         self.system_prompt, self.temperature = conv.system_prompt, conv.temperature
         self.title_text = ""
         self.editing = None
         if conv.model:
             self.model_ref = conv.model
-        entries: list[Entry] = []
-        for m in conv.messages:
-            if m.role == "user":
-                entries.append(UserEntry(m))
-            elif m.role == "assistant":
-                entries.append(AnswerEntry(m))
-        self.log_view.load(entries)
+        self.log_view.load([self._entry_for(m) for m in conv.messages
+                            if m.role in ("user", "assistant")])
+        self._restore_draft()
         self._update_bar()
         self.chat_input.focus()
 
     def action_export(self) -> None:
-        if self.conv is None or self.conv.id < 0 or not self.messages:
+        if self.conv is None or not self.messages:
             self.notify("Nothing to export yet.")
             return
-        export_conversation(self, self.db, self.conv.id)
+        export_conversation(self, self.db, self.conv.id, self.conv)
 
     def action_rename(self) -> None:
         from .dialogs import PromptDialog
@@ -586,11 +835,13 @@ class ChatScreen(Screen):
 
         def done(title: str | None) -> None:
             if title and self.conv is not None:
-                self._db(self.db.rename, self.conv.id, title)
-                self.conv.title = title.strip()
+                conv = self.conv
+                conv.title = title.strip()
+                self._write(lambda db: db.rename(_saved_id(conv), conv.title))
                 self._update_bar()
 
-        self.app.push_screen(PromptDialog("Rename conversation", "Title", self.conv.title), done)
+        self.app.push_screen(PromptDialog("Rename conversation", "Title",
+                                          inert_line(self.conv.title)), done)
 
     def action_delete(self) -> None:
         from .dialogs import ConfirmDialog
@@ -604,8 +855,11 @@ class ChatScreen(Screen):
 
         def done(yes: bool | None) -> None:
             if yes and self.conv is not None:
-                self._db(self.db.delete, self.conv.id)
+                conv = self.conv
+                self._write(lambda db: db.delete(_saved_id(conv)))
                 self.notify("Conversation deleted.")
+                self.conv = None
+                self._draft_saved = ""  # its draft goes with it; the text stays (new chat)
                 self.action_new_conversation()
 
         self.app.push_screen(ConfirmDialog(
@@ -629,6 +883,8 @@ class ChatScreen(Screen):
              "toggle_reasoning"),
             ("Chat: regenerate last answer", "ctrl+r", "regenerate"),
             ("Chat: edit and resend last message", "↑ in the empty input", "edit_last"),
+            ("Chat: older version of the turn", "[ in the log (tab)", "version(-1)"),
+            ("Chat: newer version of the turn", "] in the log (tab)", "version(1)"),
             ("Chat: choose model", "ctrl+l", "pick_model"),
             ("Chat: history", "ctrl+o: open, search, rename, delete", "history"),
             ("Chat: settings (system prompt, temperature)", "ctrl+s", "settings"),
@@ -637,17 +893,48 @@ class ChatScreen(Screen):
         ]
 
 
+def _saved_id(conv: Conversation) -> int:
+    """The conversation's row id, for a write that runs after its creation was tried."""
+    if conv.id < 0:
+        raise Skipped("its conversation could not be saved")
+    return conv.id
+
+
+def _row_id(msg: Message) -> int:
+    if msg.id is None:
+        raise Skipped("its message could not be saved")
+    return msg.id
+
+
+def _recovery_text(conv: Conversation | None, msg: Message) -> str:
+    """What a recovery file keeps of a message whose write failed."""
+    title = conv.display_title if conv is not None else "a new conversation"
+    who = "You" if msg.role == "user" else f"Assistant ({msg.model or '?'})"
+    body = msg.content or msg.reasoning
+    return f"## {who} · {title} · {time.strftime('%Y-%m-%d %H:%M')}\n\n{body}"
+
+
 def chat_help_sections() -> list[tuple[str, list, str]]:
     """The chat's keys for the help screen (? / F1)."""
+    from .chat_dialogs import ModelPicker, PickerFilter, SettingsDialog
+    from .history import HistoryScreen
+
     return [
         ("Chat", [*ChatInput.BINDINGS, *ChatScreen.BINDINGS],
          "enter sends; ctrl+j (or alt+enter, shift+enter) starts a new line - ctrl+enter "
          "rarely reaches a program over SSH or tmux. Pasting many lines never sends. "
-         "↑ in the empty input edits the last message and sends it again. esc stops an "
-         "answer (what arrived is kept, marked stopped), else cancels editing, else goes "
-         "back. ctrl+p lists every chat action: export, rename, delete, copy, reasoning."),
-        ("Chat log (tab)", ChatLog.BINDINGS, "↑↓ select a message; esc goes back to the input."),
-        ("Model picker", ModelPicker.BINDINGS, "Type to filter (fuzzy); enter chooses."),
+         "↑ in the empty input edits the last message and sends it again. esc (or ctrl+c) "
+         "stops an answer (what arrived is kept, marked stopped); else esc cancels editing, "
+         "else goes back - never in the second after an answer ends (a late stop), and "
+         "with unsent text it asks first. ctrl+p lists every chat action: export, rename, "
+         "delete, copy, reasoning."),
+        ("Chat log (tab)", ChatLog.BINDINGS,
+         "↑↓ select a message; esc goes back to the input. ctrl+r and editing add a version "
+         "of the turn (nothing is replaced): [ and ] (or ← →) show the older and newer "
+         "ones, marked ‹ 2/3 ›; the one shown is what the conversation goes on from."),
+        ("Model picker", [*PickerFilter.BINDINGS, *ModelPicker.BINDINGS],
+         "Type to filter (fuzzy); enter chooses this conversation's model; ctrl+d also "
+         "makes it the default for new chats."),
         ("Chat settings", SettingsDialog.BINDINGS,
          "Title, system prompt and temperature of this conversation."),
         ("Chat history", HistoryScreen.BINDINGS,

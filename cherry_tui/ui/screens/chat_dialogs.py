@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,6 +15,10 @@ from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ...core.config import Config
+from ...core.model_kinds import CHAT_KINDS
+from ...core.text import inert_line
+from ..widgets.typeahead import TypeAheadInput
+from ..highlight import inert_highlight
 
 PICKER_CSS = """
 {name} {{ align: center middle; }}
@@ -24,20 +28,47 @@ PICKER_CSS = """
 }}
 {name} .title {{ text-style: bold; }}
 {name} .hint {{ color: $text-muted; }}
+{name} .hint.-error {{ color: $text-error; text-style: bold; }}
 """
 
 
 def model_refs(config: Config) -> list[str]:
-    """``provider/model`` for every model of every enabled provider, in config order."""
+    """``provider/model`` for every chat, reasoning and vision model of every enabled
+    provider, in config order (an embedding, rerank, image or audio model cannot chat)."""
     refs = []
     for p in config.providers():
         if p.enabled:
-            refs += [f"{p.id}/{m}" for m in p.models]
+            refs += [f"{p.id}/{m}" for m in p.models if p.kind_of(m) in CHAT_KINDS]
     return refs
 
 
-class ModelPicker(ModalScreen[str | None]):
-    """Type to filter (fuzzy); ↑↓ move; enter chooses; esc cancels."""
+@dataclass(frozen=True)
+class ModelChoice:
+    """What the picker returns: the model, and whether to make it the default too."""
+
+    ref: str
+    make_default: bool = False
+
+
+class PickerFilter(TypeAheadInput):
+    """The picker's filter: enter chooses, ctrl+d chooses and makes it the default, both
+    read in the order typed (see TypeAheadInput)."""
+
+    BINDINGS = [
+        Binding("enter", "screen.choose", "Choose", id="picker.choose"),
+        Binding("ctrl+d", "screen.choose(True)", "Choose, make default", id="picker.default"),
+    ]
+
+
+class ModelPicker(ModalScreen[ModelChoice | None]):
+    """Type to filter (fuzzy); ↑↓ move; enter chooses; ctrl+d also makes it the default;
+    esc cancels.
+
+    Keys typed ahead (``ctrl+l seed enter hello`` in one burst) go where they were meant:
+    those read before the filter had focus reach the screen, which hands them to the
+    filter in order; enter chooses what the filter shows at that point; keys read after
+    the picker closed go back to the app, for the chat input.
+    """
 
     DEFAULT_CSS = PICKER_CSS.format(name="ModelPicker") + """
     ModelPicker OptionList { height: auto; max-height: 14; border: none; padding: 0; }
@@ -51,29 +82,51 @@ class ModelPicker(ModalScreen[str | None]):
         Binding("pageup", "move(-10)", show=False, id="picker.page_up"),
     ]
 
-    def __init__(self, refs: list[str], current: str | None = None):
+    def __init__(self, refs: list[str], current: str | None = None,
+                 default: str | None = None):
         super().__init__()
         self.refs = refs
         self.current = current
+        self.default = default
         self.shown: list[str] = []
+        self.filled = ""  # the filter text the list shows
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static("Choose a model", classes="title")
-            yield Input(placeholder="type to filter…", id="picker-filter", compact=True)
+            yield Static("Choose a model for this conversation", classes="title")
+            yield PickerFilter(placeholder="type to filter…", id="picker-filter", compact=True)
             yield OptionList(id="picker-list")
-            if self.refs:
-                hint = "↑↓ move · enter choose · esc cancel"
-            else:
-                hint = ("No models yet: switch a provider on and add model ids on the "
-                        "provider list (esc, then enter on a provider).")
-            yield Static(Text(hint), classes="hint", id="picker-hint")
+            yield Static(classes="hint -error", id="picker-problem")
+            yield Static(Text(self._hint()), classes="hint", id="picker-hint")
+
+    def _hint(self) -> str:
+        if not self.refs:
+            return ("No models yet: switch a provider on and add model ids on the provider "
+                    "list (esc, then enter on a provider).")
+        default = f"default for new chats: {inert_line(self.default)}" if self.default \
+            else "no default model yet"
+        return f"↑↓ move · enter choose · ctrl+d choose and make default · esc cancel\n{default}"
+
+    def _problem(self, text: str) -> None:
+        """Said in the dialog, not in a toast that may cover it."""
+        problem = self.query_one("#picker-problem", Static)
+        problem.update(Text(text))
+        problem.display = bool(text)
 
     def on_mount(self) -> None:
         self._fill("")
-        self.query_one(Input).focus()
+        # Focus now, not on the next idle (Widget.focus): keys the app reads from here on
+        # go straight to the filter; those it read before wait in this screen's queue.
+        self.set_focus(self.query_one(PickerFilter))
+
+    async def on_key(self, event: events.Key) -> None:
+        """A key the app gave the screen itself (read before the filter had focus) is
+        read by the filter, in order; one read after the picker closed goes back to the
+        app. (A key the filter declined comes by here too: declined again.)"""
+        await self.query_one(PickerFilter).read_key(event)
 
     def _fill(self, query: str) -> None:
+        self.filled = query
         options = self.query_one(OptionList)
         options.clear_options()
         if query.strip():
@@ -82,32 +135,37 @@ class ModelPicker(ModalScreen[str | None]):
             scored = [s for s in scored if s[0] > 0]
             scored.sort(key=lambda s: (-s[0], s[1]))
             self.shown = [ref for _, _, ref in scored]
-            options.add_options([Option(matcher.highlight(ref), id=ref) for ref in self.shown])
+            options.add_options([Option(inert_highlight(matcher, ref), id=ref)
+                                 for ref in self.shown])
         else:
             self.shown = list(self.refs)
-            options.add_options([Option(Text(ref), id=ref) for ref in self.shown])
+            options.add_options([Option(Text(inert_line(ref)), id=ref) for ref in self.shown])
         if self.shown:
             index = self.shown.index(self.current) if (
                 self.current in self.shown and not query.strip()) else 0
             options.highlighted = index
+        self._problem("")
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    def action_choose(self, make_default: bool = False) -> None:
+        query = self.query_one(PickerFilter).value
+        if query != self.filled:  # typed ahead: its Changed message is still queued
+            self._fill(query)
         options = self.query_one(OptionList)
         if options.highlighted is not None and self.shown:
-            self.dismiss(self.shown[options.highlighted])
+            self.dismiss(ModelChoice(self.shown[options.highlighted], make_default))
         elif not self.refs:
             self.dismiss(None)
         else:
-            self.notify("No model matches: change the filter (esc cancels).", severity="warning")
+            self._problem("No model matches: change the filter (esc cancels).")
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        if event.option.id is not None:
+            self.dismiss(ModelChoice(event.option.id))
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
@@ -138,6 +196,9 @@ def parse_temperature(text: str) -> float | None:
     return value
 
 
+SETTINGS_HINT = "tab moves · ctrl+s or enter saves · esc cancels"
+
+
 class SettingsDialog(ModalScreen[ChatSettings | None]):
     """Title, system prompt and temperature of this conversation. ctrl+s saves."""
 
@@ -146,6 +207,9 @@ class SettingsDialog(ModalScreen[ChatSettings | None]):
     SettingsDialog Horizontal.chat-row > Label { width: 13; min-width: 13; padding: 0 0; }
     SettingsDialog Input { width: 1fr; }
     SettingsDialog TextArea { height: 7; width: 1fr; }
+    /* The row's own :focus-within rule is what makes Textual restyle the row (and its
+       label) when focus moves; a rule on the label alone is applied once, at mount. */
+    SettingsDialog Horizontal.chat-row:focus-within { background: $boost; }
     SettingsDialog Horizontal.chat-row:focus-within > Label { text-style: bold reverse; }
     """
     BINDINGS = [
@@ -174,11 +238,12 @@ class SettingsDialog(ModalScreen[ChatSettings | None]):
                 yield Input("" if c.temperature is None else f"{c.temperature:g}",
                             id="settings-temperature", compact=True,
                             placeholder="0-2, empty: the provider's default")
-            yield Static(Text("tab moves · ctrl+s or enter saves · esc cancels"),
-                         classes="hint")
+            yield Static(Text(SETTINGS_HINT), classes="hint", id="settings-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#settings-system", TextArea).focus()
+        # The first field, at once (not on the next idle): what is typed goes where the
+        # highlight is, even when it arrives in the same burst as ctrl+s.
+        self.set_focus(self.query_one("#settings-title", Input))
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
@@ -188,8 +253,11 @@ class SettingsDialog(ModalScreen[ChatSettings | None]):
         try:
             temperature = parse_temperature(self.query_one("#settings-temperature", Input).value)
         except ValueError:
-            self.notify("Temperature: a number from 0 to 2, or empty for the provider's "
-                        "default.", severity="error", markup=False)
+            # said in the dialog, under the field, not in a toast that may cover it
+            hint = self.query_one("#settings-hint", Static)
+            hint.update(Text("Temperature: a number from 0 to 2, or empty for the provider's "
+                             "default."))
+            hint.add_class("-error")
             self.query_one("#settings-temperature", Input).focus()
             return
         self.dismiss(ChatSettings(

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ...core import addresses
+from ...core.text import inert, inert_line
 from ..widgets.choice import Choice
 from ..widgets.preview import AddressPreview
 
@@ -71,8 +72,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), classes="title")
-            yield Static(Text(self.body))
+            yield Static(Text(inert_line(self.title_text)), classes="title")
+            yield Static(Text(inert(self.body)))
             yield Static(Text(f"y / enter: {self.yes}    n / esc: cancel"), classes="hint")
 
     def action_answer(self, answer: bool) -> None:
@@ -91,11 +92,12 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), classes="title")
-            yield Static(Text(self.body))
+            yield Static(Text(inert_line(self.title_text)), classes="title")
+            yield Static(Text(inert(self.body)))
             for key, _value, label in self.answers:
                 shown = "enter" if key == "enter" else key
-                yield Static(Text.assemble((f" {shown} ", "bold reverse"), f" {label}"))
+                yield Static(Text.assemble((f" {shown} ", "bold reverse"),
+                                           f" {inert_line(label)}"))
             yield Static(Text("esc: cancel"), classes="hint")
 
     def on_key(self, event) -> None:
@@ -122,7 +124,7 @@ class PromptDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(self.title_text), classes="title")
+            yield Static(Text(inert_line(self.title_text)), classes="title")
             with Horizontal(classes="row"):
                 yield Label(self.label, markup=False)
                 yield Input(self.value, compact=True, id="prompt-input")
@@ -174,14 +176,22 @@ class AddProviderDialog(ModalScreen[NewProvider | None]):
                 yield Input(placeholder="e.g. http://127.0.0.1:3000", compact=True,
                             id="add-address")
             yield AddressPreview("", "openai", id="add-preview")
+            yield Static(Text("The chat and model-list URLs appear here as you type the "
+                              "address."), id="add-preview-hint", classes="hint")
             yield Static(Text("tab / ↑↓ move   ←→ type   enter on the address: add   esc: cancel"),
                          classes="hint")
 
     def on_mount(self) -> None:
+        self.query_one(AddressPreview).display = False  # no error before any typing
         self.query_one("#add-name", Input).focus()
+
+    def _show_preview(self) -> None:
+        self.query_one(AddressPreview).display = True
+        self.query_one("#add-preview-hint").display = False
 
     @on(Input.Changed, "#add-address")
     def _address_changed(self, event: Input.Changed) -> None:
+        self._show_preview()
         self.query_one(AddressPreview).show(event.value)
 
     @on(Choice.Changed, "#add-type")
@@ -201,6 +211,7 @@ class AddProviderDialog(ModalScreen[NewProvider | None]):
             self.query_one("#add-name", Input).focus()
             return
         preview = self.query_one(AddressPreview)
+        self._show_preview()
         if preview.error:
             self.notify(preview.error, title="Address", severity="error", markup=False)
             return

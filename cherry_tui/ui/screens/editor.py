@@ -12,6 +12,7 @@ and offers env and file. The key field is masked; ctrl+r reveals it.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from dataclasses import replace
 
@@ -27,6 +28,9 @@ from textual.worker import Worker
 
 from ...core import addresses, secrets
 from ...core.config import Provider
+from ...core.doctor import check_model
+from ...core.model_kinds import CHAT_KINDS
+from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.choice import Choice
 from ..widgets.preview import AddressPreview
@@ -39,6 +43,12 @@ _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def suggested_var(p: Provider) -> str:
     return p.env or (re.sub(r"[^A-Za-z0-9]+", "_", p.id).strip("_").upper() + "_API_KEY")
+
+
+def _slot(mode: str) -> str:
+    """The draft a key source edits: keyring and file share the typed key (switching
+    between them carries it over, never drops it); env has its variable name."""
+    return "env" if mode == "env" else "secret"
 
 
 class EditorCommands(CommandProvider):
@@ -69,6 +79,7 @@ class EditorScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="editor.back"),
         Binding("ctrl+g,f5", "check", "Check", id="editor.check"),
+        Binding("ctrl+o,f6", "check_model", "Check model", id="editor.check_model"),
         Binding("ctrl+l,f4", "models", "Models", id="editor.models"),
         Binding("ctrl+r", "reveal", "Reveal key", id="editor.reveal"),
         Binding("ctrl+y", "copy_key_url", "Copy key page", id="editor.copy_key_url"),
@@ -91,6 +102,7 @@ class EditorScreen(Screen):
         self._committed_key: tuple[str, str] = ("keyring", "")
         self._check_worker: Worker[None] | None = None
         self._key_touched = False
+        self._check_choice: str | None = None  # the model ctrl+o chose for the check
 
     @property
     def config(self):
@@ -104,10 +116,10 @@ class EditorScreen(Screen):
     def compose(self) -> ComposeResult:
         p = self.provider
         yield Static(self._title(p), id="title", classes="title-bar")
-        with VerticalScroll(id="form"):
+        with VerticalScroll(id="form", can_focus=False):
             with Horizontal(classes="row"):
                 yield Label("Name")
-                yield Input(p.name, compact=True, id="name")
+                yield Input(inert_line(p.name), compact=True, id="name")
             with Horizontal(classes="row"):
                 yield Label("Type")
                 yield Choice([(t, t) for t in addresses.PROVIDER_TYPES], p.type, id="type")
@@ -128,11 +140,11 @@ class EditorScreen(Screen):
             if p.key_url:
                 with Horizontal(classes="row static"):
                     yield Label("Key page")
-                    yield Static(Text(p.key_url, overflow="fold"), id="key-url",
+                    yield Static(Text(inert_line(p.key_url), overflow="fold"), id="key-url",
                                  classes="value")
             with Horizontal(classes="row"):
                 yield Label("Address")
-                yield Input(p.address, compact=True, id="address",
+                yield Input(inert_line(p.address), compact=True, id="address",
                             placeholder="e.g. https://api.example.com or http://127.0.0.1:3000")
             yield AddressPreview(p.address, p.type, id="preview")
             if p.builtin:
@@ -149,8 +161,9 @@ class EditorScreen(Screen):
 
     def _title(self, p: Provider) -> Text:
         kind = "built-in" if p.builtin else "custom"
-        return Text.assemble(("Edit provider", "bold"), " · ", p.name, f"  ({kind}, id {p.id})",
-                             no_wrap=True, overflow="ellipsis")
+        return Text.assemble(("Edit provider", "bold"), " · ", inert_line(p.name),
+                             f"  ({kind}, id {inert_line(p.id)})", no_wrap=True,
+                             overflow="ellipsis")
 
     def _initial_source(self, p: Provider) -> str:
         if p.key and p.key.startswith("env:"):
@@ -162,9 +175,9 @@ class EditorScreen(Screen):
     def on_mount(self) -> None:
         p = self.provider
         src = self._initial_source(p)
-        self._drafts = {"keyring": "", "file": "", "env": (p.key or "")[4:] if src == "env" else
-                        suggested_var(p)}
-        self._committed_key = (src, self._drafts[src])
+        env_var = (p.key or "")[4:] if src == "env" else suggested_var(p)
+        self._drafts = {"secret": "", "env": env_var}
+        self._committed_key = (src, self._drafts[_slot(src)])
         self._set_key_mode(src)
         self._refresh_address_note()
         self._refresh_models()
@@ -174,6 +187,7 @@ class EditorScreen(Screen):
     def on_screen_resume(self) -> None:
         if self.is_mounted:
             self._refresh_models()
+            self._refresh_key_note()  # a chat meanwhile may have skipped a key
 
     def check_action(self, action: str, parameters) -> bool | None:
         """Hide keys that do nothing for this provider (no key page, not a built-in)."""
@@ -187,15 +201,20 @@ class EditorScreen(Screen):
     def _unsaved(self) -> list[str]:
         p = self.provider
         dirty = []
-        if self.query_one("#name", Input).value != p.name:
+        if self.query_one("#name", Input).value != inert_line(p.name):
             dirty.append("name")
-        if self.query_one("#address", Input).value != p.address:
+        if self.query_one("#address", Input).value != inert_line(p.address):
             dirty.append("address")
         mode = self.query_one("#source", Choice).value
         value = self.query_one("#key", Input).value
         if (mode, value) != self._committed_key:
             dirty.append("key variable" if mode == "env" else "API key")
         return dirty
+
+    def quit_blockers(self) -> list[str]:
+        """What quitting the app now would lose (see CherryApp.action_quit)."""
+        name = inert_line(self.provider.name)
+        return [f"{what} typed in the {name} editor, not saved" for what in self._unsaved()]
 
     def _refresh_status(self) -> None:
         dirty = self._unsaved()
@@ -217,7 +236,7 @@ class EditorScreen(Screen):
             self._refresh_address_note()
         elif event.input.id == "key":
             self._key_touched = True
-            self._drafts[self.query_one("#source", Choice).value] = event.value
+            self._drafts[_slot(self.query_one("#source", Choice).value)] = event.value
         self._refresh_status()
 
     # ------------------------------------------------------------------ name, type, on/off
@@ -227,10 +246,10 @@ class EditorScreen(Screen):
         if not name:
             self.notify("A provider needs a name.", severity="warning")
             return
-        if name != self.provider.name and commit(
+        if name != inert_line(self.provider.name) and commit(
                 self.app, lambda: self.config.rename_provider(self.pid, name), "name"):
             self.notify(f"Saved name: {name}", markup=False, timeout=2)
-        self.query_one("#name", Input).value = self.provider.name
+        self.query_one("#name", Input).value = inert_line(self.provider.name)
         self.query_one("#title", Static).update(self._title(self.provider))
         self._refresh_status()
 
@@ -264,13 +283,13 @@ class EditorScreen(Screen):
             self.notify(f"Not saved: {preview.error}", title="Address", severity="error",
                         markup=False)
             return
-        if value != self.provider.address:
+        if value != inert_line(self.provider.address):
             p = self.provider
             new = None if (p.builtin and value == p.default_address) else value
             if commit(self.app, lambda: self.config.set_provider_field(self.pid, "address", new),
                       "address"):
                 self.notify("Saved address", timeout=2)
-        self.query_one("#address", Input).value = self.provider.address
+        self.query_one("#address", Input).value = inert_line(self.provider.address)
         self._refresh_address_note()
         self._refresh_status()
 
@@ -310,8 +329,12 @@ class EditorScreen(Screen):
             text.append("none yet - ctrl+l adds ids or fetches the server's list")
         else:
             text.append(f"{len(p.models)}: ")
-            text.append(", ".join(("★ " + m) if m == default_here else m for m in p.models))
+            text.append(", ".join(inert_line(("★ " + m) if m == default_here else m)
+                                  for m in p.models))
         self.query_one("#models", Static).update(text)
+        preview = self.query_one(AddressPreview)  # the URL may hold the model (Gemini, Azure)
+        preview.model, preview.api_version = self._check_model(p), p.api_version
+        preview.show(self.query_one("#address", Input).value)
 
     def action_models(self) -> None:
         from .models import ModelsScreen
@@ -332,18 +355,21 @@ class EditorScreen(Screen):
         info = await load_key_info(p, self.config.path, None if self.keyring_ok else 0.5)
         self.key_info = info
         src = self._initial_source(p)
+        env_var = (p.key or "")[4:] if src == "env" else suggested_var(p)
         if p.key is None and info.source.startswith("env:"):
-            src = "env"
-            self._drafts["env"] = info.source[4:]
-        elif p.key is None and not info.present and not self.keyring_ok and p.env:
-            src = "env"
-            self._drafts["env"] = p.env
-        if info.present and info.source in ("keyring", "file"):
-            self._drafts[info.source] = ",".join(info.keys)
-        self._committed_key = (src, self._drafts[src])
+            src, env_var = "env", info.source[4:]
+        elif p.key is None and not info.present and not self.keyring_ok:
+            # No keyring here: start on a source that works. The usual variable when
+            # the provider has one (or the suggested one is set), else the secrets file;
+            # the key note says how to pick the other.
+            src = "env" if p.env or os.environ.get(env_var) else "file"
+        stored = ",".join(info.keys) if info.present and info.source in ("keyring", "file") \
+            else ""
+        self._committed_key = (src, env_var if src == "env" else stored)
         key_input = self.query_one("#key", Input)
         source = self.query_one("#source", Choice)
-        if not self._key_touched:
+        if not self._key_touched:  # what the user typed meanwhile stays, and its source
+            self._drafts = {"secret": stored, "env": env_var}
             source.set_value(src)
             self._set_key_mode(src)
         key_input.placeholder = ""
@@ -355,7 +381,7 @@ class EditorScreen(Screen):
         label = self.query_one("#key-label", Label)
         with key_input.prevent(Input.Changed):
             key_input.password = mode != "env"
-            key_input.value = self._drafts.get(mode, "")
+            key_input.value = self._drafts[_slot(mode)]
         label.update("Variable" if mode == "env" else "API key")
         if mode == "env":
             key_input.placeholder = "variable name, e.g. ARK_API_KEY"
@@ -397,12 +423,25 @@ class EditorScreen(Screen):
                              "cherry-tui, or choose plain-text file")
             if not committed:
                 lines[-1] += " (enter saves this choice)"
+            if self._drafts.get("secret") and self._key_touched:
+                lines.append("The key you typed is kept: choose plain-text file (or keyring) "
+                             "to store it.")
         else:
             where = "secrets.toml beside config.toml (plain text, mode 0600)"
             if committed and info and info.present and info.source == "file":
                 lines.append(f"stored in {where}: {info.masked}   ctrl+r reveals")
+            elif self.keyring_ok is False:
+                lines.append(f"No keyring here: type the key; enter stores it in {where}. "
+                             "Or choose env variable (←→ on Key from).")
             else:
                 lines.append(f"type the key; enter stores it in {where}")
+        if p.key and p.key.startswith("cmd:") and info is not None:
+            got = info.masked if info.present else (info.problem or "no key")
+            lines = [f"from the command `{inert_line(p.key[4:])}`: {got}"]
+        if info is not None and len(info.keys) > 1:  # used in turn; failed ones are skipped
+            states = cherry_app(self).client.key_states(p.id, info.keys)
+            lines.append("keys this run: " + (" · ".join(s.describe() for s in states)
+                                              if states else "not used yet (ctrl+g checks each)"))
         note.update(Text("\n".join(lines), overflow="fold"))
 
     @on(Input.Submitted, "#key")
@@ -429,11 +468,29 @@ class EditorScreen(Screen):
             self.notify("Type or paste the key first.", severity="warning")
             return
         if mode == "keyring" and self.keyring_ok is False:
-            self.notify(f"No keyring here ({self.keyring_detail}). Nothing was stored. "
-                        "Choose env variable or plain-text file on Key from.",
-                        severity="error", markup=False, timeout=8)
+            self._ask_where()
             return
         self._store_secret(mode, ",".join(keys))
+
+    def _ask_where(self) -> None:
+        """No keyring: ask where the typed key goes; it stays in the field meanwhile."""
+        from .dialogs import ChoiceDialog
+
+        var = self._drafts["env"] or suggested_var(self.provider)
+
+        def done(answer: str | None) -> None:
+            if answer is None:
+                return
+            self.query_one("#source", Choice).set_value(answer, notify=True)
+            if answer == "file":
+                self.call_after_refresh(self.save_key)
+
+        self.app.push_screen(ChoiceDialog(
+            "No keyring here: where should the key go?",
+            f"{self.keyring_detail[:1].upper()}{self.keyring_detail[1:]}. Nothing is stored "
+            "until you choose.",
+            [("f", "file", "store it in secrets.toml (plain text, mode 0600)"),
+             ("e", "env", f"read it from ${var} instead (the typed key stays here)")]), done)
 
     @work(exclusive=True, group="store-key")
     async def _store_secret(self, mode: str, value: str) -> None:
@@ -495,7 +552,7 @@ class EditorScreen(Screen):
         p = self._provider_on_screen()
         check = self.query_one("#check", Static)
         try:
-            url = addresses.resolve(p.address, p.type).chat
+            url = p.resolved(self._check_model(p)).whole  # a check asks for one whole answer
         except addresses.AddressError as exc:
             check.update(Text(f"✗ {exc}", overflow="fold"))
             return
@@ -503,10 +560,25 @@ class EditorScreen(Screen):
         self._check_worker = self.run_worker(self._run_check(p), exclusive=True, group="check")
 
     def _check_model(self, p: Provider) -> str | None:
-        default = self.config.default_model
-        if default and default.partition("/")[0] == p.id:
-            return default.partition("/")[2]
-        return p.models[0] if p.models else None
+        if self._check_choice in p.models:
+            return self._check_choice
+        return check_model(p, self.config.default_model)
+
+    def action_check_model(self) -> None:
+        """The next chat model for the check to ask (it starts at the provider's default
+        chat model, see :func:`check_model`); each press moves on, round the list."""
+        p = self.provider
+        models = [m for m in p.models if p.kind_of(m) in CHAT_KINDS]
+        if not models:
+            self.notify("No chat models yet: ctrl+l adds them.", severity="warning")
+            return
+        current = self._check_model(p)
+        at = models.index(current) if current in models else -1
+        model = models[(at + 1) % len(models)]
+        self._check_choice = model
+        self.query_one("#check", Static).update(Text(
+            f"the check asks {inert_line(model)} ({p.kind_of(model)}): ctrl+g checks, "
+            "ctrl+o the next model", overflow="fold"))
 
     async def _run_check(self, p: Provider) -> None:
         check = self.query_one("#check", Static)
@@ -517,15 +589,25 @@ class EditorScreen(Screen):
                                   "saves it", overflow="fold"))
                 return
             client = cherry_app(self).client
-            result = await client.check(p, list(info.keys), self._check_model(p))
+            if len(info.keys) > 1:  # several keys: each alone, with its latency
+                results = [await client.check(p, [key], self._check_model(p))
+                           for key in info.keys]
+                result = next((r for r in results if r.ok), results[0])
+            else:
+                result = await client.check(p, list(info.keys), self._check_model(p))
         except asyncio.CancelledError:
             check.update(Text("check cancelled"))
             raise
         except Exception as exc:  # noqa: BLE001 - shown, never raised at the user
             message = secrets.scrub(str(exc), list(info.keys) if "info" in locals() else [])
-            check.update(Text(f"✗ {message}", overflow="fold"))
+            check.update(Text(f"✗ {inert(message)}", overflow="fold"))
             return
-        check.update(check_line(result))
+        if len(info.keys) > 1:
+            check.update(Text("\n").join(
+                Text.assemble(f"key {n} {secrets.mask(key)}: ", check_line(r))
+                for n, (key, r) in enumerate(zip(info.keys, results, strict=True), 1)))
+        else:
+            check.update(check_line(result))
         await offer_address_fixes(self, p, list(info.keys), result)
 
     @property

@@ -1,4 +1,5 @@
-"""Export one conversation to a Markdown file: ask where, ask before overwriting, write.
+"""Export one conversation to a Markdown file: ask where (the Downloads folder by
+default), never replace an existing file (the name gets a number), write.
 
 Used by the chat screen (ctrl+p, "export") and the history screen (x).
 """
@@ -10,42 +11,41 @@ from typing import Any
 
 from textual.screen import Screen
 
-from ...core import history as hist
+from ...core import history_export as export
 from ...core.config import atomic_write_text
-from ...core.history import History
-from .dialogs import ConfirmDialog, PromptDialog
+from ...core.history import Conversation, History
+from ...core.text import inert
+from .dialogs import PromptDialog
 
 
-def export_conversation(screen: Screen[Any], history: History, conversation_id: int) -> None:
-    """Ask where, then write the conversation as Markdown (asks before overwriting)."""
-    conv = history.get(conversation_id)
+def export_conversation(screen: Screen[Any], history: History, conversation_id: int,
+                        conv: Conversation | None = None) -> None:
+    """Ask where (the Downloads folder by default), then write the conversation as
+    Markdown, every version included. An existing file is never replaced: the name gets
+    a number. ``conv``: the conversation as the chat holds it (writes may be pending)."""
+    if conv is None or conv.tree is None:
+        conv = history.get(conversation_id)
     if conv is None:
         return
-    default = str(Path.cwd() / hist.export_filename(conv))
+    found = conv
+    default = str(export.free_path(export.export_dir() / export.export_filename(found)))
 
     def write(path_text: str | None) -> None:
         if not path_text:
             return
-        path = Path(path_text).expanduser()
-        if path.is_dir():
-            path = path / hist.export_filename(conv)
-
-        def really(yes: bool | None = True) -> None:
-            if not yes:
-                return
-            try:
-                atomic_write_text(path, hist.to_markdown(conv))
-            except OSError as exc:
-                screen.notify(f"Cannot write {path}: {exc.strerror or exc}", severity="error",
-                              markup=False)
-                return
-            screen.notify(f"Exported to {path}", markup=False)
-
-        if path.exists():
-            screen.app.push_screen(ConfirmDialog("Overwrite?", f"{path} exists.",
-                                                 yes="Overwrite"), really)
-        else:
-            really()
+        asked = Path(path_text).expanduser()
+        if asked.is_dir():
+            asked = asked / export.export_filename(found)
+        path = export.free_path(asked.absolute())
+        try:
+            atomic_write_text(path, export.to_markdown(found))
+        except OSError as exc:
+            screen.notify(inert(f"Cannot write {path}: {exc.strerror or exc}"),
+                          severity="error", markup=False)
+            return
+        note = f" ({asked.name} exists: kept)" if path != asked.absolute() else ""
+        screen.notify(inert(f"Exported to {path}{note}"), markup=False, timeout=10)
 
     screen.app.push_screen(PromptDialog("Export to Markdown", "File", default,
-                                        "enter: write    esc: cancel"), write)
+                                        "enter: write (an existing file is kept)    "
+                                        "esc: cancel"), write)

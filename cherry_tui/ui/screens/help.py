@@ -23,7 +23,9 @@ def _sections(app) -> list[tuple[str, list, str]]:
         ("Everywhere", [*type(app).BINDINGS,
                         Binding(app.COMMAND_PALETTE_BINDING, "command_palette",
                                 "Command palette: every action by name")],
-         "ctrl+q quits from any screen."),
+         "ctrl+q quits from any screen (q on the provider list); it asks first only when "
+         "an unsaved field or an answer still arriving would be lost. The focused field is "
+         "marked by a bar at its left and its label in reverse video."),
         ("Provider list", ProvidersScreen.BINDINGS, FILTER_HELP),
         ("Provider editor", EditorScreen.BINDINGS,
          "tab / shift+tab or ↑↓ move between fields; ←→ or space change a choice. "
@@ -31,8 +33,9 @@ def _sections(app) -> list[tuple[str, list, str]]:
          "discards what was not saved. While a check runs, esc cancels it."),
         ("Models", ModelsScreen.BINDINGS,
          "Typing goes to \"Add id\" (enter adds; ctrl+f fetches from there); ↓ reaches the "
-         "list, where the letter keys act. Ids are saved exactly as typed; quotes or spaces "
-         "around a pasted id get a warning."),
+         "list, where the letter keys act; d removes and keeps the cursor on the next id. Ids "
+         "are saved exactly as typed; quotes or spaces in a pasted id get a warning with "
+         "the cleaned id offered."),
         ("Fetched model list", FetchModelsScreen.BINDINGS,
          "Type to filter (fuzzy); space marks [x]; enter adds the marked ones."),
         *chat_help_sections(),

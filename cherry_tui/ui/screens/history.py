@@ -19,7 +19,8 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.history import Conversation, History
-from ..widgets.chatlog import clean
+from ...core.text import inert_line
+from ..access import cherry_app
 from .export import export_conversation
 
 
@@ -58,6 +59,8 @@ class HistoryScreen(Screen[int | str | None]):
         self.current = current
         self.shown: list[Conversation] = []
         self._query = ""
+        self.deleted: set[int] = set()  # for the chat: its conversation may be gone
+        self.renamed: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Text("History · type to search · ↓ to the list · enter opens"),
@@ -86,8 +89,11 @@ class HistoryScreen(Screen[int | str | None]):
         return True
 
     def _fill(self, keep: int | None = None) -> None:
+        if not self.is_attached:
+            return  # a write finished after the screen closed
         db = self.history
-        self.shown = db.search(self._query) if self._query.strip() else db.list(500)
+        shown = db.search(self._query) if self._query.strip() else db.list(500)
+        self.shown = [c for c in shown if c.id not in self.deleted]
         options = self.options
         options.clear_options()
         # the room inside the list: its border, padding and scrollbar taken off
@@ -95,15 +101,15 @@ class HistoryScreen(Screen[int | str | None]):
         for conv in self.shown:
             line = Text(no_wrap=True, overflow="ellipsis")
             when = _when(conv.updated)
-            model = conv.model.split("/", 1)[-1] if conv.model else ""
+            model = inert_line(conv.model.split("/", 1)[-1]) if conv.model else ""
             right = f"  {model}  {when}"
-            title = clean(conv.display_title)
+            title = inert_line(conv.display_title)
             room = max(10, width - len(right))
             line.append(title[:room], style="bold" if conv.id == self.current else "")
             line.append(" " * max(1, room - len(title[:room])))
             line.append(right, style="dim")
             if conv.snippet:
-                line.append("\n  " + clean(conv.snippet)[: width - 2], style="italic dim")
+                line.append("\n  " + inert_line(conv.snippet)[: width - 2], style="italic dim")
             options.add_option(Option(line, id=str(conv.id)))
         if self.shown:
             ids = [c.id for c in self.shown]
@@ -160,10 +166,12 @@ class HistoryScreen(Screen[int | str | None]):
 
         def done(title: str | None) -> None:
             if title:
-                self.history.rename(conv.id, title)
-                self._fill(keep=conv.id)
+                self.renamed[conv.id] = title.strip()
+                cherry_app(self).write_then(lambda db: db.rename(conv.id, title),
+                           lambda: self._fill(keep=conv.id))
 
-        self.app.push_screen(PromptDialog("Rename conversation", "Title", conv.title), done)
+        self.app.push_screen(PromptDialog("Rename conversation", "Title",
+                                          inert_line(conv.title)), done)
 
     def action_delete(self) -> None:
         from .dialogs import ConfirmDialog
@@ -174,9 +182,9 @@ class HistoryScreen(Screen[int | str | None]):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.history.delete(conv.id)
+                self.deleted.add(conv.id)
                 self.notify(f"Deleted {conv.display_title!r}.", markup=False)
-                self._fill()
+                cherry_app(self).write_then(lambda db: db.delete(conv.id), self._fill)
 
         self.app.push_screen(ConfirmDialog("Delete this conversation?",
                                            f"{conv.display_title!r} is removed for good.",

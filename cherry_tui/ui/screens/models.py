@@ -6,6 +6,8 @@ or surrounding spaces gets a warning (with the cleaned id offered) before it is 
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,6 +19,9 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import addresses
+from ...core.model_kinds import KINDS
+from ...core.text import count as n_of
+from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
 from .common import commit, load_key_info
@@ -25,7 +30,10 @@ _QUOTES = "\"'`“”‘’「」"
 
 
 def id_problem(model_id: str) -> tuple[str, str] | None:
-    """(what is wrong, the cleaned id) for an id that is probably not copied exactly."""
+    """(what is wrong, the cleaned id) for an id that is probably not copied exactly.
+
+    The cleaned id has no quotes or spaces around it, and a "-" for each run of spaces
+    inside it (``my model`` -> ``my-model``, the usual spelling of such ids)."""
     cleaned = model_id.strip().strip(_QUOTES).strip()
     problems = []
     if model_id != model_id.strip():
@@ -34,6 +42,7 @@ def id_problem(model_id: str) -> tuple[str, str] | None:
         problems.append("quotes around it")
     if any(ch.isspace() for ch in cleaned):
         problems.append("a space inside it")
+        cleaned = re.sub(r"\s+", "-", cleaned)
     if not problems:
         return None
     return " and ".join(problems), cleaned
@@ -46,6 +55,7 @@ class ModelsScreen(Screen):
         Binding("d,delete", "remove", "Remove", id="models.remove"),
         Binding("f,ctrl+f", "fetch", "Fetch list", id="models.fetch"),
         Binding("enter", "default", "Default", id="models.default"),
+        Binding("k", "kind", "Kind", id="models.kind"),
     ]
 
     def __init__(self, pid: str) -> None:
@@ -59,8 +69,9 @@ class ModelsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         p = self.config.provider(self.pid)
-        yield Static(Text.assemble(("Models", "bold"), " · ", p.name, f"  (id {p.id})",
-                                   no_wrap=True, overflow="ellipsis"), classes="title-bar")
+        yield Static(Text.assemble(("Models", "bold"), " · ", inert_line(p.name),
+                                   f"  (id {inert_line(p.id)})", no_wrap=True,
+                                   overflow="ellipsis"), classes="title-bar")
         with Horizontal(classes="row"):
             yield Label("Add id")
             yield Input(placeholder="paste the model id exactly, enter adds", compact=True,
@@ -76,11 +87,11 @@ class ModelsScreen(Screen):
         # Typing goes to "Add id" first: ↓ reaches the list, where the letter keys act.
         self.query_one("#model-id").focus()
         try:
-            url = addresses.resolve(p.address, p.type).models
+            url = p.resolved().models
         except addresses.AddressError as exc:
-            url, note = None, f"address problem: {exc}"
+            url, note = None, f"address problem: {inert(str(exc))}"
         else:
-            note = f"f fetches: GET {url}" if url else \
+            note = f"f fetches: GET {inert_line(url)}" if url else \
                 "this exact address has no model-list URL: add ids by hand"
         self.query_one("#models-url", Static).update(Text(note, overflow="fold"))
 
@@ -100,9 +111,9 @@ class ModelsScreen(Screen):
             option_list.add_option(Option(self._prompt(m, i == index), id=m))
         if index is not None:
             option_list.highlighted = index
-        count = f"{len(p.models)} model{'s' if len(p.models) != 1 else ''}"
+        count = n_of(len(p.models), "model")
         if default:
-            count += f" · default model: {default}"
+            count += f" · default model: {inert_line(default)}"
         self.query_one("#models-count", Static).update(
             Text(count, no_wrap=True, overflow="ellipsis"))
 
@@ -111,9 +122,12 @@ class ModelsScreen(Screen):
         text = Text("› " if current else "  ", no_wrap=True, overflow="ellipsis")
         default = model == self._default_here
         text.append("★ " if default else "  ", style="bold")
-        text.append(model)
+        text.append(inert_line(model))
         if default:
             text.append("  (default)", style="italic")
+        p = self.config.provider(self.pid)
+        text.append(f"  {p.kind_of(model)}" + (" (yours)" if model in dict(p.model_kinds)
+                                                else ""), style="dim")
         return text
 
     @on(OptionList.OptionHighlighted, "#model-list")
@@ -164,8 +178,9 @@ class ModelsScreen(Screen):
         from .dialogs import ChoiceDialog
 
         what, cleaned = problem
-        answers = [("c", cleaned, f"save {cleaned!r} (cleaned)"),
-                   ("k", raw, f"keep {raw!r} exactly as typed")]
+        answers = [("k", raw, f"keep {raw!r} exactly as typed")]
+        if cleaned and cleaned != raw:
+            answers.insert(0, ("c", cleaned, f"save {cleaned!r} (cleaned)"))
 
         def done(value: str | None) -> None:
             if value is None:
@@ -194,12 +209,17 @@ class ModelsScreen(Screen):
         model = self._current()
         if model is None:
             return
+        before = list(self.config.provider(self.pid).models)
         if commit(self.app, lambda: self.config.remove_model(self.pid, model), "model list"):
             default = self.config.default_model
             if default == f"{self.pid}/{model}":
                 commit(self.app, lambda: self.config.set_value("default_model", None),
                        "default model")
-            self.refresh_list()
+            # The cursor stays on the row that took the removed one's place (the next
+            # model), or the new last row: pressing d again removes the next one.
+            after = self.config.provider(self.pid).models
+            index = before.index(model) if model in before else 0
+            self.refresh_list(keep=after[min(index, len(after) - 1)] if after else None)
             self.notify(f"Removed {model} (a adds it back)", markup=False, timeout=3)
 
     @on(OptionList.OptionSelected, "#model-list")
@@ -215,6 +235,22 @@ class ModelsScreen(Screen):
         if commit(self.app, lambda: self.config.set_value("default_model", ref), "default model"):
             self.refresh_list(keep=model)
             self.notify(f"Default model: {ref}", markup=False, timeout=2)
+
+    def action_kind(self) -> None:
+        """The highlighted model's kind, one step on (saved as model_kinds in config);
+        back at the kind its id suggests, the saved entry goes."""
+        model = self._current()
+        if model is None:
+            return
+        from ...core.model_kinds import detect
+
+        p = self.config.provider(self.pid)
+        kind = KINDS[(KINDS.index(p.kind_of(model)) + 1) % len(KINDS)]
+        save = None if kind == detect(model, p.type) else kind
+        if commit(self.app, lambda: self.config.set_model_kind(self.pid, model, save),
+                  "model kind"):
+            self.refresh_list(keep=model)
+            self.notify(f"{model}: {kind}", markup=False, timeout=2)
 
     # ------------------------------------------------------------------ fetch
     def action_fetch(self) -> None:
@@ -269,6 +305,7 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         Binding("escape", "cancel", "Cancel", id="fetch.cancel"),
         Binding("space", "mark", "Mark", id="fetch.mark"),
         Binding("enter", "add", "Add marked", id="fetch.add", priority=True),
+        Binding("ctrl+k", "cycle_kind", "Kind", id="fetch.kind", priority=True),
         Binding("down", "move(1)", "Down", show=False, id="fetch.down"),
         Binding("up", "move(-1)", "Up", show=False, id="fetch.up"),
         Binding("pagedown", "move(10)", "Page down", show=False, id="fetch.page_down"),
@@ -281,18 +318,20 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         self.all_ids: list[str] = []
         self.shown: list[str] = []
         self.marked: set[str] = set()
+        self.kinds: dict[str, str] = {}
+        self.kind_filter: str | None = None  # None: every kind
         self._cursor = 0
 
     def compose(self) -> ComposeResult:
         p = cherry_app(self).config.provider(self.pid)
         with Vertical():
-            yield Static(Text(f"Models on the server · {p.name}", no_wrap=True,
+            yield Static(Text(f"Models on the server · {inert_line(p.name)}", no_wrap=True,
                               overflow="ellipsis"), classes="title")
             yield Static(Text("…"), id="fetch-status")
             yield FilterInput(placeholder="type to filter", compact=True, id="fetch-filter")
             yield OptionList(id="fetch-list")
-            yield Static(Text("type filters · ↑↓ move · space marks · enter adds the marked "
-                              "(or the highlighted) · esc cancels", overflow="fold"),
+            yield Static(Text("type filters · ctrl+k kind · ↑↓ move · space marks · enter adds "
+                              "the marked (or the highlighted) · esc cancels", overflow="fold"),
                          classes="hint")
 
     def on_mount(self) -> None:
@@ -305,9 +344,9 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         p = cherry_app(self).config.provider(self.pid)
         status = self.query_one("#fetch-status", Static)
         try:
-            url = addresses.resolve(p.address, p.type).models
+            url = p.resolved().models
         except addresses.AddressError as exc:
-            status.update(Text(f"✗ {exc}", overflow="fold"))
+            status.update(Text(f"✗ {inert(str(exc))}", overflow="fold"))
             return
         if not url:
             status.update(Text("✗ this exact address has no model-list URL: add ids by hand",
@@ -316,17 +355,19 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         status.update(Text(f"GET {url} …", overflow="fold"))
         info = await load_key_info(p, cherry_app(self).config.path)
         if p.needs_key and not info.present:
-            status.update(Text(f"✗ no API key for {p.name} yet ({info.status}): esc, then set "
-                               "it in the provider editor", overflow="fold"))
+            status.update(Text(f"✗ no API key for {inert_line(p.name)} yet "
+                               f"({inert_line(info.status)}): esc, then set it in the provider "
+                               "editor", overflow="fold"))
             return
         try:
             ids = await cherry_app(self).client.list_models(p, list(info.keys))
         except Exception as exc:  # noqa: BLE001 - ProviderError and the unexpected: shown
-            status.update(Text(f"✗ {exc}", overflow="fold"))
+            status.update(Text(f"✗ {inert(str(exc))}", overflow="fold"))
             return
         self.all_ids = sorted(set(ids))
+        self.kinds = {m: p.kind_of(m) for m in self.all_ids}
         have = set(p.models)
-        status.update(Text(f"{len(self.all_ids)} models from GET {url}"
+        status.update(Text(f"{n_of(len(self.all_ids), 'model')} from GET {inert_line(url)}"
                            f"{f' ({len(have & set(self.all_ids))} already added)' if have else ''}",
                            overflow="fold"))
         self._fill()
@@ -334,6 +375,8 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
     def _fill(self) -> None:
         query = self.query_one("#fetch-filter", Input).value.strip()
         ids = self.all_ids
+        if self.kind_filter:
+            ids = [m for m in ids if self.kinds.get(m) == self.kind_filter]
         if query:
             matcher = Matcher(query)
             scored = [(matcher.match(m), m) for m in ids]
@@ -347,12 +390,13 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
         text = Text("› " if current else "  ", no_wrap=True, overflow="ellipsis")
         if model in have:
             text.append("[✓] ", style="dim")
-            text.append(model, style="dim")
+            text.append(inert_line(model), style="dim")
             text.append("  (added)", style="dim italic")
         else:
             marked = model in self.marked
             text.append("[x] " if marked else "[ ] ", style="bold" if marked else "")
-            text.append(model, style="bold" if marked else "")
+            text.append(inert_line(model), style="bold" if marked else "")
+        text.append(f"  {self.kinds.get(model, '')}", style="dim")
         return text
 
     def _render_options(self) -> None:
@@ -366,6 +410,15 @@ class FetchModelsScreen(ModalScreen[list[str] | None]):
 
     @on(Input.Changed, "#fetch-filter")
     def _filter(self) -> None:
+        self._fill()
+
+    def action_cycle_kind(self) -> None:
+        """Show every kind, then only chat, reasoning, vision ... models, then all again."""
+        order: list[str | None] = [None, *KINDS]
+        self.kind_filter = order[(order.index(self.kind_filter) + 1) % len(order)]
+        filt = self.query_one("#fetch-filter", Input)
+        filt.placeholder = ("type to filter" if self.kind_filter is None else
+                            f"type to filter · {self.kind_filter} models only (ctrl+k)")
         self._fill()
 
     def _highlighted(self) -> str | None:

@@ -16,9 +16,11 @@ from functools import partial
 
 from rich.text import Text
 from textual import events, on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider as CommandProvider
+from textual.markup import escape
 from textual.containers import Vertical
 from textual.fuzzy import Matcher
 from textual.screen import Screen
@@ -29,7 +31,9 @@ from ...core import secrets
 from ...core.config import Provider
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
-from .common import commit, fit, key_text
+from ...core.text import inert_line
+from ..highlight import inert_highlight
+from .common import commit, fit, fit_middle, key_text
 
 FILTER_HELP = ("/ focuses the filter; typing a letter that is not an action key also "
                "starts it. In the filter: ↑↓ move, enter edits, tab or esc go to the "
@@ -40,6 +44,13 @@ class ProviderList(OptionList):
     """The list; a printable key that is not bound to an action starts the filter."""
 
     async def _on_key(self, event) -> None:
+        if self.screen is not self.app.screen:
+            # A screen opened meanwhile (by the action key just before this one, in the
+            # same burst): the key belongs there, once it is ready (CherryApp holds it).
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
         focused = self.app.focused
         if focused is not None and focused is not self:
             # Queued for the list before focus moved (a burst of keys from a fast typist
@@ -48,6 +59,15 @@ class ProviderList(OptionList):
             event.stop()
             event.prevent_default()
             focused.post_message(events.Key(event.key, event.character))
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.node is self.screen and active.enabled \
+                and not active.binding.priority:
+            # The screen's action keys run now, not when the key has bubbled up to the
+            # app: the keys behind it in a burst must see what it did (an opened dialog).
+            event.stop()
+            event.prevent_default()
+            await self.screen.run_action(active.binding.action)
             return
         screen = self.screen
         if event.is_printable and event.character and event.key not in self.app.active_bindings \
@@ -70,15 +90,17 @@ class ProviderCommands(CommandProvider):
             ("Help: keys", cherry_app(self).action_help, "every key on every screen"),
         ]
         for p in screen.config.providers():
-            commands.append((f"Edit: {p.name}", partial(screen.open_editor, p.id),
-                             f"{p.id} · {'on' if p.enabled else 'off'} · {p.type}"))
-            commands.append((f"Switch {'off' if p.enabled else 'on'}: {p.name}",
-                             partial(screen.toggle, p.id), p.id))
-            commands.append((f"Clone: {p.name}", partial(screen.clone, p.id), p.id))
+            name, pid = inert_line(p.name), inert_line(p.id)
+            commands.append((f"Edit: {name}", partial(screen.open_editor, p.id),
+                             f"{pid} · {'on' if p.enabled else 'off'} · {inert_line(p.type)}"))
+            commands.append((f"Switch {'off' if p.enabled else 'on'}: {name}",
+                             partial(screen.toggle, p.id), pid))
+            commands.append((f"Clone: {name}", partial(screen.clone, p.id), pid))
         for title, callback, help_text in commands:
             score = matcher.match(title)
-            if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+            if score > 0:  # highlight() would parse the title as markup: names are not
+                yield Hit(score, inert_highlight(matcher, title), callback,
+                          help=escape(help_text))  # the palette reads help as markup
 
 
 class ProvidersScreen(Screen):
@@ -152,12 +174,12 @@ class ProvidersScreen(Screen):
         info = self.key_infos.get(p.id)
         key = key_text(info)
         style = "" if p.enabled else "dim"
-        name = ("! " if p.problems else "") + p.name
+        name = ("! " if p.problems else "") + inert_line(p.name)
         parts = [
-            fit(name, w["name"], "bold" if p.enabled else ""),
+            fit_middle(name, w["name"], "bold" if p.enabled else ""),
             fit("on" if p.enabled else "off", w["on"]),
-            fit(p.type, w["type"]),
-            fit(key, w["key"]),
+            fit(inert_line(p.type), w["type"]),
+            fit(inert_line(key), w["key"]),
             fit(f"{len(p.models):>5}", w["models"]),
         ]
         if w["url"]:
@@ -165,7 +187,7 @@ class ProvidersScreen(Screen):
                 url = p.resolved().chat
             except Exception:  # noqa: BLE001 - the problem is shown instead
                 url = "address problem"
-            parts.append(fit(url, w["url"]))
+            parts.append(fit(inert_line(url), w["url"]))
         # The marker keeps the cursor row visible without colour (NO_COLOR, plain text).
         row = Text("› " if current else "  ", style=style, no_wrap=True, overflow="ellipsis")
         for index, part in enumerate(parts):
@@ -269,9 +291,10 @@ class ProvidersScreen(Screen):
             info_line.update("")
             return
         if p.problems:
-            url_line.update(Text(f"! {p.problems[0]}", overflow="ellipsis", no_wrap=True))
+            url_line.update(Text(f"! {inert_line(p.problems[0])}", overflow="ellipsis",
+                                 no_wrap=True))
         else:
-            url_line.update(Text(f"POST {p.resolved().chat}", overflow="fold"))
+            url_line.update(Text(f"POST {inert_line(p.resolved().chat)}", overflow="fold"))
         info = self.key_infos.get(p.id)
         kind = "built-in" if p.builtin else "custom"
         default = self.config.default_model
@@ -282,7 +305,7 @@ class ProvidersScreen(Screen):
             bits.append(f"default model: {default.partition('/')[2]}")
         if self.keyring_note:
             bits.append(self.keyring_note)
-        info_line.update(Text(" · ".join(bits), no_wrap=True, overflow="ellipsis"))
+        info_line.update(Text(inert_line(" · ".join(bits)), no_wrap=True, overflow="ellipsis"))
 
     # ------------------------------------------------------------------ key status
     @work(thread=True, exclusive=True, group="key-status")
@@ -352,6 +375,12 @@ class ProvidersScreen(Screen):
             self.open_editor(event.option.id)
 
     def action_edit(self) -> None:
+        if self.focused is self.query_one(ProviderList):
+            # enter is a priority binding (it edits from the filter too), so it would run
+            # ahead of keys still queued for the list: "↓ enter" in one burst over a laggy
+            # link opened the row above. In the list, the list's own enter (select, in
+            # order after ↓) opens the editor instead: see _selected.
+            raise SkipAction()
         pid = self.current_id()
         if pid:
             self.open_editor(pid)
@@ -416,7 +445,7 @@ class ProvidersScreen(Screen):
                 self.open_editor(box["pid"])
 
         self.app.push_screen(PromptDialog(
-            f"Clone {src.name}", "Name", self._next_name(src.name),
+            f"Clone {src.name}", "Name", self._next_name(inert_line(src.name)),
             "A copy with the same type, address and models; then edit it. "
             "enter: clone   esc: cancel"), done)
 
@@ -436,11 +465,11 @@ class ProvidersScreen(Screen):
             return
 
         def done(name: str | None) -> None:
-            if name and name != p.name:
+            if name and name not in (p.name, inert_line(p.name)):
                 if commit(self.app, lambda: self.config.rename_provider(p.id, name), "name"):
                     self.refresh_rows(keep=p.id)
 
-        self.app.push_screen(PromptDialog(f"Rename {p.name}", "Name", p.name), done)
+        self.app.push_screen(PromptDialog(f"Rename {p.name}", "Name", inert_line(p.name)), done)
 
     def action_delete(self) -> None:
         from .dialogs import ConfirmDialog

@@ -43,6 +43,7 @@ from textual.timer import Timer
 
 from ...core.client import neutralize_controls
 from ...core.history import ERROR, INTERRUPTED, STOPPED, STREAMING, Message
+from ...core.text import inert_line
 
 FRAME = 1 / 30  # the fastest re-render rate of a streamed answer
 FLUSH_BUDGET = 0.02  # seconds of rendering a backlog per flush
@@ -250,6 +251,13 @@ class Entry:
         self.renderer: Renderer | None = None
         self.parts: list[list[Strip]] = []
         self.height = 1
+        self.versions: tuple[int, int] | None = None  # (shown, how many) when a turn has more
+
+    def version_mark(self) -> str:
+        """``‹ 2/3 ›`` on a turn with several versions (browsed with [ and ])."""
+        if self.versions is None or self.versions[1] < 2:
+            return ""
+        return f"  ‹ {self.versions[0]}/{self.versions[1]} ›"
 
     @property
     def rendered(self) -> bool:
@@ -316,7 +324,7 @@ class UserEntry(Entry):
         self.message = message
 
     def build(self, r: Renderer, budget: float | None = None) -> list[list[Strip]]:
-        header = r.text("You", "chatlog--user")
+        header = r.text("You" + self.version_mark(), "chatlog--user")
         return [header, r.text(clean(self.message.content) or " ")]
 
     def estimate(self, width: int) -> int:
@@ -404,7 +412,8 @@ class AnswerEntry(Entry):
     def build(self, r: Renderer, budget: float | None = None) -> list[list[Strip]]:
         msg = self.message
         if self._head[0] is not r:
-            self._head = (r, r.text(clean(msg.model or "assistant"), "chatlog--assistant"))
+            self._head = (r, r.text(inert_line(msg.model or "assistant") + self.version_mark(),
+                                    "chatlog--assistant"))
         parts = [self._head[1]]
         if self._reasoning:
             parts.append(self._reasoning_lines(r, budget))
@@ -419,7 +428,7 @@ class AnswerEntry(Entry):
         meta = self.meta_text()
         if meta and not self.streaming:
             parts.append(r.text(meta, "chatlog--meta"))
-        if self.note and not self.streaming:
+        if self.note:  # while streaming too: a rate-limit wait counts down here
             parts.append(r.text(clean(self.note), "chatlog--meta"))
         return parts
 
@@ -458,7 +467,7 @@ class AnswerEntry(Entry):
             return ""
         bits = []
         if msg.model:
-            bits.append(msg.model.split("/", 1)[-1])
+            bits.append(inert_line(msg.model.split("/", 1)[-1]))
         approx = msg.completion_tokens is None and self.chunks > 0
         out = msg.completion_tokens if msg.completion_tokens is not None else (
             self.chunks or None)
@@ -512,6 +521,10 @@ class ChatLog(ScrollView, can_focus=True):
         Binding("c", "screen.copy", "Copy", id="chatlog.copy"),
         Binding("t", "screen.toggle_reasoning", "Reasoning", id="chatlog.reasoning"),
         Binding("e", "screen.edit_selected", "Edit", id="chatlog.edit"),
+        Binding("left_square_bracket,left", "screen.version(-1)", "Older version",
+                key_display="[", id="chatlog.version_prev"),
+        Binding("right_square_bracket,right", "screen.version(1)", "Newer version",
+                key_display="]", id="chatlog.version_next"),
         Binding("pageup", "page(-1)", show=False, id="chatlog.page_up"),
         Binding("pagedown", "page(1)", show=False, id="chatlog.page_down"),
         Binding("home", "edge(0)", show=False, id="chatlog.home"),
@@ -852,6 +865,7 @@ class ChatLog(ScrollView, can_focus=True):
                                else top - max(0, view - height) // 2,
                                animate=False, immediate=True)
         self.refresh()
+        self.refresh_bindings()  # the version keys show only on a turn with versions
 
     def selectable(self, index: int) -> bool:
         return isinstance(self.entries[index], (UserEntry, AnswerEntry))

@@ -1,8 +1,9 @@
-"""A one-line choice between a few values: ``● openai  ○ anthropic``.
+"""A choice between a few values: ``● openai  ○ anthropic``.
 
 Keyboard: left / right (or space, which goes round) change the value and post
 :class:`Choice.Changed`. The chosen value carries a marker, so it reads the same
-without colour (NO_COLOR, 16-colour terminals).
+without colour (NO_COLOR, 16-colour terminals). One line when it fits; in a narrow
+terminal the options wrap onto more lines (each option whole), never cut off.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from textual.widget import Widget
 class Choice(Widget, can_focus=True):
     DEFAULT_CSS = """
     Choice {
-        height: 1;
+        height: auto;
         width: 1fr;
     }
     """
@@ -49,20 +50,35 @@ class Choice(Widget, can_focus=True):
         self.disabled_values = set(disabled_values or ())
         self.set_reactive(Choice.value, value if value is not None else options[0][0])
 
-    def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for index, (value, label) in enumerate(self.options):
-            if index:
-                text.append("  ")
+    def _lines(self, width: int) -> list[Text]:
+        """The options packed into lines of ``width`` cells, each option whole."""
+        lines: list[Text] = []
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for value, label in self.options:
             chosen = value == self.value
-            mark = "●" if chosen else "○"
             style = ""
             if chosen:
                 style = "bold reverse" if self.has_focus else "bold"
             elif value in self.disabled_values:
                 style = "dim"
-            text.append(f"{mark} {label}", style=style)
-        return text
+            item = Text(f"{'●' if chosen else '○'} {label}", style=style)
+            if line.cell_len and line.cell_len + 2 + item.cell_len > width:
+                lines.append(line)
+                line = Text(no_wrap=True, overflow="ellipsis")
+            elif line.cell_len:
+                line.append("  ")
+            line.append_text(item)
+        lines.append(line)
+        return lines
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self._lines(max(width, 1)))
+
+    def render(self) -> Text:
+        return Text("\n").join(self._lines(max(self.content_size.width, 1)))
+
+    def on_resize(self) -> None:
+        self.refresh(layout=True)
 
     def on_focus(self) -> None:
         self.refresh()

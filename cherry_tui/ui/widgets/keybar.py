@@ -2,7 +2,7 @@
 
 Textual's Footer scrolls sideways and cuts keys off at 80 columns; this bar wraps
 onto a second line instead, keeping each "key action" pair whole. It follows the
-user's ``[keymap]`` (it reads ``screen.active_bindings``).
+user's ``[keymap]`` (it reads ``screen.active_bindings``). Toasts are lifted above it.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ class KeyBar(Widget):
 
     def on_resize(self) -> None:
         self.refresh(layout=True)
+        # Toasts sit above the bar (Textual leaves room for a one-line footer only), so
+        # a notification never hides the keys.
+        for rack in self.screen.query("ToastRack"):
+            rack.styles.margin = (0, 0, self.outer_size.height, 0)
 
     def items(self) -> list[tuple[str, str]]:
         app = self.app

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from ...core import addresses
-from ...core.text import inert_line
+from ...core.text import inert, inert_line
 
 
 class AddressPreview(Static):
@@ -37,6 +37,8 @@ class AddressPreview(Static):
         self.provider_type = provider_type
         self.resolved: addresses.Resolved | None = None
         self.error: str | None = None
+        self.model: str | None = None  # fills a URL that holds the model (Gemini, Azure)
+        self.api_version: str | None = None  # Azure OpenAI's api-version
 
     def on_mount(self) -> None:
         self.show(self.address, self.provider_type)
@@ -46,7 +48,8 @@ class AddressPreview(Static):
         if provider_type:
             self.provider_type = provider_type
         try:
-            self.resolved = addresses.resolve(address, self.provider_type)
+            self.resolved = addresses.resolve(address, self.provider_type, model=self.model,
+                                              api_version=self.api_version)
             self.error = None
         except addresses.AddressError as exc:
             self.resolved, self.error = None, str(exc)
@@ -56,13 +59,15 @@ class AddressPreview(Static):
 
     def _render_preview(self):
         if self.error is not None:
-            return Text.assemble(("✗ ", "bold"), (inert_line(self.error), ""), overflow="fold")
+            return Text.assemble(("✗ ", "bold"), (inert(self.error), ""), overflow="fold")
         res = self.resolved
         assert res is not None
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True, style="bold")
         table.add_column(overflow="fold")
         table.add_row("chat", Text(inert_line(res.chat), overflow="fold"))
+        if res.once:
+            table.add_row("whole", Text(inert_line(res.once), overflow="fold"))
         models = (res.models if res.models
                   else "(none: this exact address does not end with the chat endpoint; "
                        "add model ids by hand)")
