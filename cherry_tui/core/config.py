@@ -472,6 +472,26 @@ class Config:
             self.set_provider_field(new, "key", f"env:{src.env}")
         return new
 
+    def add_provider_as(self, pid: str, name: str, type: str, address: str,
+                        models: list[str], enabled: bool) -> None:
+        """Add a custom provider under the given id (an import keeps the source's id)."""
+        if self.has_provider(pid):
+            raise ValueError(f"a provider with the id {pid!r} exists already")
+        if type not in addresses.PROVIDER_TYPES:
+            raise ValueError(f"unknown type {type!r}: use one of "
+                             f"{', '.join(addresses.PROVIDER_TYPES)}")
+
+        def op(doc: TOMLDocument) -> None:
+            table = self._table(doc, pid)
+            table["name"] = name.strip() or pid
+            table["type"] = type
+            table["address"] = address
+            arr = tomlkit.array()
+            arr.extend(models)
+            table["models"] = arr
+            table["enabled"] = enabled
+        self._edit(op)
+
     def rename_provider(self, pid: str, name: str) -> None:
         name = name.strip()
         if not name:

@@ -25,6 +25,7 @@ from ..core.paths import config_path
 from ..core.secrets import SecretsFile
 from ..core.text import inert, inert_line
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
+from .import_commands import ImportCommands
 
 if TYPE_CHECKING:
     import argparse
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 class CherryApp(App[None]):
     TITLE = "cherry-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {ThemeCommands}
+    COMMANDS = App.COMMANDS | {ThemeCommands, ImportCommands}
 
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat", id="app.new_chat"),
@@ -51,9 +52,11 @@ class CherryApp(App[None]):
         Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
 
-    def __init__(self, config_file: Path | None = None, theme: str | None = None):
+    def __init__(self, config_file: Path | None = None, theme: str | None = None,
+                 discover: bool = False):
         super().__init__()
         self.config_file = config_file or config_path()
+        self.discover = discover  # first start: offer what is set up on this machine
         self.config = Config.load(self.config_file)
         self.theme_override = theme
         self.themes = install_themes(self)  # shipped + user theme files; problems: on_mount
@@ -273,9 +276,22 @@ class CherryApp(App[None]):
 
         self.push_screen(ChatScreen())
 
+    def on_ready(self) -> None:
+        """First start (no config file yet): offer what is set up on this machine."""
+        if self.discover and self.config.raw_text == "" and not self.config.error:
+            from .screens.discover_screen import offer_discovery
+
+            offer_discovery(self)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A screen whose field completes with tab (the import path) takes tab for that.
+        wants_tab = getattr(self.screen, "wants_tab", None)
+        return not (action == "focus_next" and callable(wants_tab) and wants_tab())
+
 
 def run_app(args: argparse.Namespace) -> int:
-    app = CherryApp(config_path(getattr(args, "config", None)), getattr(args, "theme", None))
+    app = CherryApp(config_path(getattr(args, "config", None)), getattr(args, "theme", None),
+                    discover=True)
     from .themes import unknown_theme_message
 
     if problem := unknown_theme_message(app, app.theme_override):
