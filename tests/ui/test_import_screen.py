@@ -65,6 +65,30 @@ async def test_palette_opens_the_import_screen(config_file):
         await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
 
 
+async def test_i_on_the_provider_list_imports_and_the_list_shows_the_result(
+        config_file, tmp_path):
+    app = CherryApp(config_file)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ImportScreen))
+        await type_text(pilot, str(SAMPLE))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(table_rows(app)) == 2)
+        app.screen.query_one("#keys-file", RadioButton).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: config_file.exists())
+        await pilot.press("escape")
+        await settle(pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "ProvidersScreen"
+        rows = [str(screen.query_one("#providers").get_option_at_index(i).prompt)
+                for i in range(screen.query_one("#providers").option_count)]
+        oneapi = next(r for r in rows if "OneAPI" in r)
+        assert " on " in oneapi and "file" in oneapi  # switched on, key in the secrets file
+
+
 async def test_tab_completes_the_path_then_enter_shows_the_plan_then_ctrl_s_imports(
         config_file, tmp_path):
     folder = tmp_path / "from-desktop"

@@ -115,6 +115,8 @@ class ProvidersScreen(Screen):
         Binding("r", "rename", "Rename", id="providers.rename"),
         Binding("d", "delete", "Delete", id="providers.delete"),
         Binding("m", "models", "Models", id="providers.models", show=False),
+        Binding("i", "import_cherry", "Import", id="providers.import", show=False,
+                tooltip="Import providers from a Cherry Studio backup"),
         Binding("slash", "filter", "Filter", id="providers.filter"),
         Binding("escape", "clear_filter", "Clear filter", id="providers.clear_filter",
                 show=False),
@@ -406,6 +408,12 @@ class ProvidersScreen(Screen):
         p = self.config.provider(pid)
         if commit(self.app, lambda: self.config.set_enabled(pid, not p.enabled), "switch"):
             self.refresh_rows(keep=pid)
+
+    def action_import_cherry(self) -> None:
+        """i: import from a Cherry Studio backup (the list refreshes on return)."""
+        from .import_screen import ImportScreen
+
+        self.app.push_screen(ImportScreen())
 
     def action_add(self) -> None:
         from .dialogs import AddProviderDialog
