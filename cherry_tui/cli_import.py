@@ -169,7 +169,7 @@ def _conversations(args, backup) -> None:
     import sqlite3
 
     from .core import cherry_import
-    from .core.history import History, default_path
+    from .core.history import default_path
 
     path = default_path()
     if args.dry_run:
@@ -185,21 +185,16 @@ def _conversations(args, backup) -> None:
             print(f"  {inert_line(topic.title or '(untitled)')} ({len(topic.messages)} messages)")
         return
     try:
-        history = History(path)
-        try:
-            new, done = cherry_import.topics_to_import(path, backup.topics, history)
-            added = cherry_import.import_topics(history, new,
-                                                cherry_import.model_id_map(backup))
-        finally:
-            history.close()
+        result = cherry_import.import_conversations(path, backup)
     except (sqlite3.Error, OSError) as exc:
         raise Failure(f"{path}: the conversations could not be written ({exc}); the "
                       "providers were imported. Make it writable (or free the disk), then run "
                       "the import again: what is there already is not copied twice") from None
-    print(f"conversations: {added} imported, {done} imported before; history: {path}")
-    if others := sum(t.other_answers for t in new):
-        print(f"{others} further answer(s) to questions asked of several models were left "
-              "out: each question keeps the answer Cherry Studio used")
+    print(f"conversations: {result.added} imported, {result.before} imported before; "
+          f"history: {path}")
+    if result.other_answers:
+        print(f"{result.other_answers} further answer(s) to questions asked of several "
+              "models were left out: each question keeps the answer Cherry Studio used")
 
 
 def cmd_import_providers(args) -> int:

@@ -299,6 +299,25 @@ def import_topics(history: History, topics: list[CherryTopic], model_ids: dict[s
     return len(topics)
 
 
+@dataclass(frozen=True)
+class TopicsImported:
+    added: int  # conversations written now
+    before: int  # conversations an earlier import already wrote
+    other_answers: int  # answers left out: a question keeps the answer Cherry used
+
+
+def import_conversations(history_path: Path, backup: Backup) -> TopicsImported:
+    """Every conversation of ``backup`` not imported yet, into the history file at
+    ``history_path`` (on a connection of its own). Raises sqlite3.Error / OSError."""
+    history = History(history_path)
+    try:
+        new, done = topics_to_import(history_path, backup.topics, history)
+        added = import_topics(history, new, model_id_map(backup))
+    finally:
+        history.close()
+    return TopicsImported(added, done, sum(t.other_answers for t in new))
+
+
 def model_id_map(backup: Backup) -> dict[str, str]:
     """Cherry provider id -> cherry-tui id, for every provider in the backup."""
     return dict(zip((cp.id for cp in backup.providers), _assign_ids(backup.providers)))

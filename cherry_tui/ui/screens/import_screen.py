@@ -24,7 +24,7 @@ from textual.widgets import Checkbox, DataTable, Input, RadioButton, RadioSet, S
 from ...core import cherry_import, provider_merge, secrets
 from ...core.provider_merge import ACTION_TEXT
 from ...core.config import ConfigError, ConfigReadOnly
-from ...core.history import History, default_path
+from ...core.history import default_path
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
@@ -263,22 +263,16 @@ class ImportScreen(Screen[None]):
         and the app's own history connection is left to the chats."""
         path = default_path()
         try:
-            history = History(path)
-            try:
-                new, done = cherry_import.topics_to_import(path, backup.topics, history)
-                added = cherry_import.import_topics(history, new,
-                                                    cherry_import.model_id_map(backup))
-            finally:
-                history.close()
+            result = cherry_import.import_conversations(path, backup)
         except (sqlite3.Error, OSError) as exc:
             self.app.call_from_thread(self.notify, inert(f"{path}: {exc}"),
                                       title="Conversations not imported", severity="error",
                                       markup=False, timeout=15)
             return
-        message = f"{added} imported, {done} imported before"
-        if others := sum(t.other_answers for t in new):
-            message += (f"; {others} further answer(s) to questions asked of several models "
-                        "left out (each keeps the one Cherry Studio used)")
+        message = f"{result.added} imported, {result.before} imported before"
+        if result.other_answers:
+            message += (f"; {result.other_answers} further answer(s) to questions asked of "
+                        "several models left out (each keeps the one Cherry Studio used)")
         self.app.call_from_thread(self.notify, message, title="Conversations", markup=False,
                                   timeout=10)
 
