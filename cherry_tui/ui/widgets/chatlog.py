@@ -249,7 +249,9 @@ class Entry:
     def __init__(self) -> None:
         self.renderer: Renderer | None = None
         self.parts: list[list[Strip]] = []
+        self._part_lens: list[int] = []
         self.height = 1
+        self.stable = 0  # lines at the top unchanged by the last render
         self.versions: tuple[int, int] | None = None  # (shown, how many) when a turn has more
 
     def version_mark(self) -> str:
@@ -266,11 +268,18 @@ class Entry:
         self.renderer = None
 
     def render(self, r: Renderer, budget: float | None = None) -> None:
-        """Render at ``r``'s width; ``budget`` bounds the time spent on a backlog."""
+        """Render at ``r``'s width; ``budget`` bounds the time spent on a backlog.
+
+        Sets ``stable``: how many lines at the top are the same as before (the log
+        repaints only the lines below)."""
+        old, old_lens = self.parts, self._part_lens
+        same = self.renderer is r
         self.renderer = r
         self.parts = self.build(r, budget)
         self.parts.append([_BLANK])  # space between entries
-        self.height = sum(len(p) for p in self.parts)
+        self._part_lens = [len(p) for p in self.parts]
+        self.height = sum(self._part_lens)
+        self.stable = _stable_lines(old, old_lens, self.parts) if same else 0
 
     @property
     def dirty(self) -> bool:
@@ -293,6 +302,26 @@ class Entry:
 
     def copy_text(self) -> str:
         return ""
+
+
+def _stable_lines(old: list[list[Strip]], old_lens: list[int], new: list[list[Strip]]) -> int:
+    """How many leading lines ``new`` shares with ``old``. Strips are immutable, so a
+    line is unchanged when it is the same object; a part that is the same list as before
+    only grew at its end (finished Markdown blocks are appended, never changed)."""
+    stable = 0
+    for before, n, after in zip(old, old_lens, new, strict=False):
+        if before is after:
+            stable += min(n, len(after))
+            if n != len(after):
+                return stable
+            continue
+        for a, b in zip(before, after, strict=False):
+            if a is not b:
+                return stable
+            stable += 1
+        if len(before) != len(after):
+            return stable
+    return stable
 
 
 def _estimate_text(text: str, width: int) -> int:
@@ -591,7 +620,11 @@ class ChatLog(ScrollView, can_focus=True):
     def _set_virtual_size(self) -> None:
         size = Size(self.scrollable_content_region.width, self._total)
         if size != self.virtual_size:
-            self.virtual_size = size
+            # Not the reactive's layout refresh: the log's own size does not depend on its
+            # content, so only the scrollbar and the scroll limits change (a layout of
+            # the whole screen per new line was most of a stream's CPU).
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
 
     def on_resize(self) -> None:
         if self.size.width == 0:
@@ -813,7 +846,9 @@ class ChatLog(ScrollView, can_focus=True):
             return
         started = time.monotonic()
         at_end = self.follow or self.is_vertical_scroll_end
+        top = round(self.scroll_y)
         first = None
+        changed = 0  # the first line (of the whole log) that may have changed
         for entry in list(self._dirty):
             if entry not in self.entries:
                 continue
@@ -821,6 +856,8 @@ class ChatLog(ScrollView, can_focus=True):
                 else len(self.entries) - 1
             if self.size.width:
                 entry.render(self.renderer, FLUSH_BUDGET)
+            line = self._starts[i] + (entry.stable if entry.renderer is self._renderer else 0)
+            changed = line if first is None else min(changed, line)
             first = i if first is None else min(first, i)
         # a backlog (text came faster than it renders) is rendered over the next flushes
         self._dirty = {e for e in self._dirty if e.dirty and e in self.entries}
@@ -829,7 +866,7 @@ class ChatLog(ScrollView, can_focus=True):
             if at_end:
                 self.follow = True
                 self.scroll_end(animate=False, immediate=True, x_axis=False)
-            self.refresh()
+            self._refresh_below(changed, top)
         self.render_count += 1
         self.flushed_at = time.perf_counter()
         cost = time.monotonic() - started
@@ -840,6 +877,17 @@ class ChatLog(ScrollView, can_focus=True):
             self._next_flush = time.monotonic() + max(FRAME, 3 * cost)
         if self.flush_hook:
             self.flush_hook()
+
+    def _refresh_below(self, line: int, top: int) -> None:
+        """Repaint from log line ``line`` down (the lines above it did not change), or
+        all of it when the view scrolled since ``top``."""
+        if round(self.scroll_y) != top:
+            self.refresh()  # scrolled: every line on screen moved
+            return
+        view = self.scrollable_content_region
+        y = max(0, line - top)
+        if y < view.height:
+            self.refresh(Region(0, y, view.width, view.height - y))
 
     # ------------------------------------------------------------------ scrolling / keys
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
