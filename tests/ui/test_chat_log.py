@@ -139,5 +139,5 @@ def test_answer_meta_line():
 
 
 def test_frame_budget_constants_are_sane():
-    assert 1 / 60 <= chatlog.FRAME <= 1 / 20
+    assert 1 / 60 <= chatlog.FRAME <= 1 / 10
     assert chatlog.FLUSH_BUDGET < chatlog.FRAME

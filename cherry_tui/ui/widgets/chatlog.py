@@ -44,8 +44,12 @@ from textual.timer import Timer
 from ...core.client import neutralize_controls
 from ...core.history import ERROR, INTERRUPTED, STOPPED, STREAMING, Message
 
-FRAME = 1 / 30  # the fastest re-render rate of a streamed answer
+# The fastest re-render rate of a streamed answer: every frame re-renders the open block
+# and repaints the log (all of it when a new line scrolls it), so the rate is most of a
+# stream's CPU; 15 a second reads as smooth text.
+FRAME = 1 / 15
 FLUSH_BUDGET = 0.02  # seconds of rendering a backlog per flush
+BACKLOG_PAINT = 0.1  # while a backlog is rendered, repaint the screen this often
 GUTTER = 2
 BG_SLICE = 0.008  # seconds of background (re-)rendering per event-loop turn
 
@@ -574,6 +578,8 @@ class ChatLog(ScrollView, can_focus=True):
         self._dirty: set[Entry] = set()
         self._flush_timer: Timer | None = None
         self._next_flush = 0.0
+        self._painted_at = 0.0  # monotonic() of the last flush that repainted
+        self._unpainted: tuple[int, int] | None = None  # (entry, line) rendered, not painted
         self._bg_scheduled = False
         self.follow = True  # keep the end in view while content arrives
         self.selected: int | None = None
@@ -776,6 +782,7 @@ class ChatLog(ScrollView, can_focus=True):
         self.entries.clear()
         self._starts.clear()
         self._dirty.clear()
+        self._unpainted = None
         self._total = 0
         self.selected = None
         self.follow = True
@@ -817,6 +824,9 @@ class ChatLog(ScrollView, can_focus=True):
         self._dirty = {e for e in self._dirty if e in self.entries}
         if self.selected is not None and self.selected >= index:
             self.selected = None
+        if self._unpainted is not None:  # rendered above, not yet laid out
+            index = min(index, self._unpainted[0])
+            self._unpainted = None
         self._reflow(min(index, len(self.entries)))
         self.follow = True
         self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -861,7 +871,15 @@ class ChatLog(ScrollView, can_focus=True):
             first = i if first is None else min(first, i)
         # a backlog (text came faster than it renders) is rendered over the next flushes
         self._dirty = {e for e in self._dirty if e.dirty and e in self.entries}
-        if first is not None:
+        if first is not None and self._unpainted is not None:
+            first, changed = min(first, self._unpainted[0]), min(changed, self._unpainted[1])
+        if first is not None and self._dirty and started - self._painted_at < BACKLOG_PAINT:
+            # rendering a backlog: paint (layout, scroll, repaint) a few times a second,
+            # not after every slice
+            self._unpainted = (first, changed)
+        elif first is not None:
+            self._unpainted = None
+            self._painted_at = started
             self._reflow(first)
             if at_end:
                 self.follow = True

@@ -1,0 +1,115 @@
+"""A huge answer, sent as fast as a local server can, never freezes the chat (issue 11).
+
+The server is real (an http.server on a real socket) and streams markdown blocks without
+pause until the client goes away, so the app always has a backlog to render. Nothing
+here is timed: the tests check that keys are acted on while the backlog is rendered.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from cherry_tui.core import history as h
+from cherry_tui.ui.app import CherryApp
+from cherry_tui.ui.widgets.chatlog import ChatLog
+
+from _chat_helpers import ask, log_text, open_chat, wait_answer, wait_for
+
+BLOCKS = [
+    "## Section {i}\n\n",
+    "Paragraph {i} with **bold**, `code` and a [link](https://example.com/{i}).\n\n",
+    "- item {i}.1\n- item {i}.2\n\n",
+    "```python\ndef f_{i}(x):\n    return x * {i}\n```\n\n",
+    "> a quote, number {i}\n\n",
+]
+
+
+class EndlessMarkdown(BaseHTTPRequestHandler):
+    """/chat/completions: SSE markdown blocks until the client closes (or 200,000 blocks)."""
+
+    sent = 0
+    closed = threading.Event()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        try:
+            for i in range(200_000):
+                text = BLOCKS[i % len(BLOCKS)].format(i=i)
+                chunk = {"choices": [{"index": 0, "delta": {"content": text}}]}
+                self.wfile.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+                type(self).sent = i + 1
+            self.wfile.write(b"data: [DONE]\n\n")
+        except (BrokenPipeError, ConnectionResetError):
+            type(self).closed.set()
+
+
+@pytest.fixture
+def endless() -> Iterator[str]:
+    EndlessMarkdown.sent = 0
+    EndlessMarkdown.closed = threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EndlessMarkdown)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def bulk_app(config_file, url: str, monkeypatch) -> CherryApp:
+    monkeypatch.setenv("BULK_KEY", "sk-test-0123456789abcdef")
+    app = CherryApp(config_file)
+    pid = app.config.add_provider("Bulk", "openai", url)
+    app.config.set_provider_field(pid, "key", "env:BULK_KEY")
+    app.config.set_models(pid, ["huge"])
+    app.config.save()
+    return app
+
+
+async def test_escape_stops_a_huge_stream_while_it_renders(config_file, endless, monkeypatch):
+    app = bulk_app(config_file, endless, monkeypatch)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_chat(pilot)
+        entry = await ask(pilot, "Write a lot", wait=False)
+        log = screen.query_one(ChatLog)
+        # far more text has arrived than is rendered yet: a backlog
+        await wait_for(pilot, lambda: EndlessMarkdown.sent > 5_000 and entry.body.dirty,
+                       timeout=30, what="a backlog")
+        await pilot.press("escape")
+        await wait_answer(pilot, timeout=10)
+        assert entry.message.status == h.STOPPED
+        await wait_for(pilot, EndlessMarkdown.closed.is_set, what="the server to see the close")
+        assert EndlessMarkdown.sent < 200_000  # stopped, not finished
+        await wait_for(pilot, lambda: not log._dirty, timeout=30, what="the backlog rendered")
+        await pilot.pause()
+        text = log_text(screen)
+        assert "■ stopped" in text
+        assert "Section 0" in text
+
+
+async def test_keys_echo_while_a_huge_stream_renders(config_file, endless, monkeypatch):
+    app = bulk_app(config_file, endless, monkeypatch)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_chat(pilot)
+        entry = await ask(pilot, "Write a lot", wait=False)
+        await wait_for(pilot, lambda: EndlessMarkdown.sent > 2_000 and entry.body.dirty,
+                       timeout=30, what="a backlog")
+        for key in "abc":
+            await pilot.press(key)
+            await wait_for(pilot, lambda k=key: screen.chat_input.text.endswith(k),
+                           timeout=30, what=f"{key!r} in the input")
+        assert screen.chat_input.text == "abc"
+        assert screen.streaming is entry  # still arriving: the keys were not queued behind it
+        await pilot.press("escape")
+        await wait_answer(pilot, timeout=10)
