@@ -15,8 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from cherry_tui.core import history as h
+from cherry_tui.core.history import History
 from cherry_tui.ui.app import CherryApp
-from cherry_tui.ui.widgets.chatlog import ChatLog
+from cherry_tui.ui.screens.chat import ChatScreen
+from cherry_tui.ui.widgets.chatlog import AnswerEntry, ChatLog
 
 from _chat_helpers import ask, log_text, open_chat, wait_answer, wait_for
 
@@ -113,3 +115,65 @@ async def test_keys_echo_while_a_huge_stream_renders(config_file, endless, monke
         assert screen.streaming is entry  # still arriving: the keys were not queued behind it
         await pilot.press("escape")
         await wait_answer(pilot, timeout=10)
+
+
+def huge_answer(blocks: int) -> str:
+    return "".join(BLOCKS[i % len(BLOCKS)].format(i=i) for i in range(blocks)) + "THE END\n"
+
+
+async def test_reopening_a_huge_answer_shows_its_end_and_keys_echo(config_file, monkeypatch,
+                                                                   tmp_path, endless):
+    text = huge_answer(20_000)  # about 1 MB
+    db = History(tmp_path / "data" / "history.sqlite3")
+    conv = db.create(model="bulk/huge")
+    db.add(conv.id, h.Message("user", "Write a lot"))
+    db.add(conv.id, h.Message("assistant", text, model="bulk/huge"))
+    db.close()
+    app = bulk_app(config_file, endless, monkeypatch)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(ChatScreen(conv.id))
+        await pilot.pause()
+        screen = app.screen
+        log = screen.query_one(ChatLog)
+        entry = next(e for e in log.entries if isinstance(e, AnswerEntry))
+        # the end is rendered first; the blocks above it are still being rendered
+        await wait_for(pilot, lambda: entry.rendered, what="the end rendered")
+        assert entry.dirty and entry.body.behind
+
+        def end_on_screen() -> bool:  # as painted: not between a render and its layout
+            if log._unpainted is not None:
+                return False
+            assert log.follow and log.is_vertical_scroll_end
+            view = range(log.scrollable_content_region.height)
+            return any("THE END" in log.render_line(y).text for y in view)
+
+        await wait_for(pilot, end_on_screen, what="the end on screen")
+        await pilot.press("x")  # a key is acted on while the rest renders
+        await wait_for(pilot, lambda: screen.chat_input.text == "x", timeout=30, what="echo")
+        await wait_for(pilot, lambda: not entry.dirty, timeout=120, what="all rendered")
+        await pilot.pause()
+        assert log.is_vertical_scroll_end
+        full = AnswerEntry(h.Message("assistant", text, model="bulk/huge"))
+        full.render(log.renderer)  # all at once, top down: the same lines
+    assert [s.text for s in entry.body.done] == [s.text for s in full.body.done]
+
+
+def test_a_stream_render_keeps_the_lines_above_the_open_block() -> None:
+    """The log repaints only below ``stable``: the header and finished blocks stay."""
+    from rich.console import Console
+
+    from cherry_tui.ui.widgets.chatlog import Renderer
+
+    r = Renderer(Console(width=80, force_terminal=True), 70, "monokai", {})
+    entry = AnswerEntry(h.Message("assistant", model="bulk/huge"), streaming=True)
+    entry.append(content="## Title\n\nFirst paragraph.\n\nSecond par")
+    entry.render(r)
+    shown = [entry.line(i).text for i in range(entry.height)]
+    entry.append(content="agraph goes on")
+    entry.render(r)
+    # "First paragraph." is finished only once a block starts on a complete line after it:
+    # until then it is part of the open block, re-rendered with it
+    assert entry.stable == shown.index(next(s for s in shown if "First" in s))
+    assert [entry.line(i).text for i in range(entry.stable)] == shown[:entry.stable]
+    entry.render(r, 0.02)  # nothing new: every line stays
+    assert entry.stable == entry.height

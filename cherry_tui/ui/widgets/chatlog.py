@@ -36,6 +36,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -141,6 +142,11 @@ class MarkdownBlocks:
     is re-rendered by :meth:`update`. ``lines`` = done lines + open lines. When text
     arrives faster than it renders, finished blocks wait in a queue and each update
     renders them for at most ``budget`` seconds, so the UI stays responsive.
+
+    Text that is all there at once (a saved answer opened, or any answer re-wrapped at a
+    new width) is rendered from its end up: the end, on screen, shows at once and the
+    blocks above it are prepended over the next updates (``behind`` of them are left;
+    ``prepended``: lines the last update put above the lines shown before).
     """
 
     def __init__(self, style: str | Style = "none"):
@@ -153,13 +159,15 @@ class MarkdownBlocks:
         self._pending: list[str] = []
         self._renderer: Renderer | None = None
         self._stale = False  # tail changed since it was rendered
+        self.behind = 0  # the first ``behind`` sources are not rendered yet (done is the rest)
+        self.prepended = 0
 
     def append(self, text: str) -> None:
         self._pending.append(text)
 
     @property
     def dirty(self) -> bool:
-        return bool(self._pending or self.ready or self._stale)
+        return bool(self._pending or self.ready or self._stale or self.behind)
 
     @property
     def height(self) -> int:
@@ -205,19 +213,26 @@ class MarkdownBlocks:
     def update(self, r: Renderer, budget: float | None = None) -> None:
         """Take pending text in, render finished blocks (within ``budget`` seconds, if
         given) and, once none wait, the open block."""
-        if r is not self._renderer:  # new width or styles: re-render what is done
+        self.prepended = 0
+        deadline = None if budget is None else time.perf_counter() + budget
+        if r is not self._renderer:  # new width or styles: re-render what is done, end first
             self._renderer = r
             self.done = []
-            for src in self.sources:
-                self._add_done(r, src)
+            self.behind = len(self.sources)
             self._stale = True
         if self._pending:
             self.tail += clean("".join(self._pending))
             self._pending.clear()
             self._split()
             self._stale = True
+        if not self.done and self.behind == len(self.sources) and len(self.ready) > 1:
+            # nothing shown yet and much to show (an answer opened): from the end up
+            self.sources += self.ready
+            self.behind = len(self.sources)
+            self.ready = []
+        if self.behind:
+            self._render_behind(r, deadline)
         if self.ready:
-            deadline = None if budget is None else time.perf_counter() + budget
             n = 0
             for src in self.ready:
                 self.sources.append(src)
@@ -232,6 +247,26 @@ class MarkdownBlocks:
         if self._stale:
             self.open = r.markdown(self.tail, self.style)
             self._stale = False
+
+    def _render_behind(self, r: Renderer, deadline: float | None) -> None:
+        """Render the blocks above ``done``, last first, until ``deadline``."""
+        blocks: list[list[Strip]] = []
+        while self.behind:
+            self.behind -= 1
+            lines = r.markdown(self.sources[self.behind], self.style)
+            if lines:
+                blocks.append(lines)
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+        above: list[Strip] = []
+        for lines in reversed(blocks):
+            if above:
+                above.append(_BLANK)
+            above.extend(lines)
+        if above and self.done:
+            above.append(_BLANK)
+        self.prepended = len(above)
+        self.done = above + self.done  # a new list: the lines shown before moved down
 
     def finish(self) -> None:
         """The stream ended: the tail is a finished block too (rendered by update)."""
@@ -256,6 +291,7 @@ class Entry:
         self._part_lens: list[int] = []
         self.height = 1
         self.stable = 0  # lines at the top unchanged by the last render
+        self.inserted = (0, 0)  # (at line, how many): lines the last render put above others
         self.versions: tuple[int, int] | None = None  # (shown, how many) when a turn has more
 
     def version_mark(self) -> str:
@@ -450,6 +486,7 @@ class AnswerEntry(Entry):
         if self._reasoning:
             parts.append(self._reasoning_lines(r, budget))
         self.body.update(r, budget)
+        self.inserted = (sum(len(p) for p in parts), self.body.prepended)
         parts += [self.body.done, [_BLANK] if self.body.done and self.body.open else [],
                   self.body.open]
         if self.streaming and not self._content and not self._reasoning:
@@ -580,6 +617,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._next_flush = 0.0
         self._painted_at = 0.0  # monotonic() of the last flush that repainted
         self._unpainted: tuple[int, int] | None = None  # (entry, line) rendered, not painted
+        self._shift = 0  # lines rendered above the view top since the last paint
         self._bg_scheduled = False
         self.follow = True  # keep the end in view while content arrives
         self.selected: int | None = None
@@ -587,7 +625,9 @@ class ChatLog(ScrollView, can_focus=True):
         self.render_count = 0  # flushes done (for tests and benchmarks)
         self.flushed_at = 0.0  # perf_counter() of the last flush
         self._paint_key: tuple[int, Style] = (0, Style())
-        self._line_cache: dict[tuple[int, str], tuple[Strip, Strip]] = {}
+        # composed lines by (id of the content strip, gutter kind); the strip is kept too,
+        # so an id reused by a new strip is no false hit
+        self._line_cache: LRUCache[tuple[int, str], tuple[Strip, Strip]] = LRUCache(4096)
         self._marks: dict[str, Segment] = {}
         self._painted_following = True
 
@@ -683,7 +723,10 @@ class ChatLog(ScrollView, can_focus=True):
             if not todo:
                 break
             for i in sorted(set(todo)):
-                self.entries[i].render(r)
+                entry = self.entries[i]
+                entry.render(r, FLUSH_BUDGET)
+                if entry.dirty:  # a long text: its end now, the rest over the next frames
+                    self.touch(entry)
             low = min(todo)
             changed = low if changed is None else min(changed, low)
             self._reflow(changed)
@@ -735,9 +778,7 @@ class ChatLog(ScrollView, can_focus=True):
             return cached[1]
         strip = Strip([self._marks[kind], *content], None)
         strip = strip.crop_extend(0, width, None).apply_style(base)
-        if len(self._line_cache) > 4096:
-            self._line_cache.clear()
-        self._line_cache[key] = (content, strip)
+        self._line_cache.set(key, (content, strip))
         return strip
 
     # ------------------------------------------------------------------ background
@@ -758,11 +799,13 @@ class ChatLog(ScrollView, can_focus=True):
         lowest: int | None = None
         for i in range(len(self.entries) - 1, -1, -1):
             entry = self.entries[i]
-            if entry.renderer is r:
+            if entry.renderer is r or entry in self._dirty:
                 continue
             before = entry.height
             above = self._starts[i] + before <= top if i < len(self._starts) else False
-            entry.render(r)
+            entry.render(r, BG_SLICE)
+            if entry.dirty:  # a long text: the rest in flushes, which keep the view steady
+                self.touch(entry)
             if above:
                 shift += entry.height - before
             lowest = i
@@ -783,6 +826,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._starts.clear()
         self._dirty.clear()
         self._unpainted = None
+        self._shift = 0
         self._total = 0
         self.selected = None
         self.follow = True
@@ -827,6 +871,7 @@ class ChatLog(ScrollView, can_focus=True):
         if self._unpainted is not None:  # rendered above, not yet laid out
             index = min(index, self._unpainted[0])
             self._unpainted = None
+        self._shift = 0
         self._reflow(min(index, len(self.entries)))
         self.follow = True
         self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -867,6 +912,9 @@ class ChatLog(ScrollView, can_focus=True):
             if self.size.width:
                 entry.render(self.renderer, FLUSH_BUDGET)
             line = self._starts[i] + (entry.stable if entry.renderer is self._renderer else 0)
+            at, n = entry.inserted
+            if n and self._starts[i] + at <= top:  # lines put above the view top
+                self._shift += n
             changed = line if first is None else min(changed, line)
             first = i if first is None else min(first, i)
         # a backlog (text came faster than it renders) is rendered over the next flushes
@@ -884,6 +932,9 @@ class ChatLog(ScrollView, can_focus=True):
             if at_end:
                 self.follow = True
                 self.scroll_end(animate=False, immediate=True, x_axis=False)
+            elif self._shift:  # keep the lines on screen where they are
+                self.scroll_to(y=self.scroll_y + self._shift, animate=False, immediate=True)
+            self._shift = 0
             self._refresh_below(changed, top)
         self.render_count += 1
         self.flushed_at = time.perf_counter()
