@@ -8,11 +8,16 @@ Markdown parser with raw HTML off; nothing is parsed as Rich/Textual markup.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from itertools import pairwise
 
 from markdown_it import MarkdownIt
-from rich.console import Console, ConsoleOptions
-from rich.markdown import Heading, Markdown
+from pygments.lexer import Lexer  # type: ignore[import-untyped]
+from pygments.lexers import get_lexer_by_name  # type: ignore[import-untyped]
+from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import CodeBlock, Heading, Markdown
+from rich.syntax import Syntax, SyntaxTheme
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
@@ -40,11 +45,36 @@ class _Heading(Heading):
     LEVEL_ALIGN = {f"h{n}": "left" for n in range(1, 7)}
 
 
+@lru_cache(maxsize=64)
+def _lexer(name: str) -> Lexer | None:
+    """Pygments' lexer for a code fence's language, found once (as Rich's Syntax would)."""
+    try:
+        return get_lexer_by_name(name, stripnl=False, ensurenl=True, tabsize=4)
+    except ClassNotFound:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _code_theme(name: str) -> SyntaxTheme:
+    return Syntax.get_theme(name)
+
+
+class _CodeBlock(CodeBlock):
+    """Rich's code block, with the lexer and theme looked up once, not per block."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        lexer = _lexer(self.lexer_name)
+        yield Syntax(code, self.lexer_name if lexer is None else lexer,
+                     theme=_code_theme(self.theme), word_wrap=True, padding=1)
+
+
 class ChatMarkdown(Markdown):
     """Rich Markdown with a shared parser, raw HTML shown as text, no hyperlinks and
     left-aligned headings."""
 
-    elements = {**Markdown.elements, "heading_open": _Heading}
+    elements = {**Markdown.elements, "heading_open": _Heading, "fence": _CodeBlock,
+                "code_block": _CodeBlock}
 
     def __init__(self, markup: str, code_theme: str = "monokai", style: str | Style = "none"):
         self.markup = markup
