@@ -169,6 +169,8 @@ def main() -> None:
     ap.add_argument("--bare-b", action="store_true",
                     help="run the bare app on B too (about a minute for B 2,000)")
     ap.add_argument("--launch-runs", type=int, default=3)
+    ap.add_argument("--b-settle", type=float, default=0,
+                    help="sample B this long after its end shows: how long the app stays busy")
     ap.add_argument("--json", action="store_true", help="also print every raw result")
     args = ap.parse_args()
     args.program = args.program.split()
@@ -200,13 +202,18 @@ def main() -> None:
         for name, n in (("b2k", 2000), ("b20k", 20000)):
             if name not in args.only:
                 continue
-            ours, ref = pair(name, ["--chunks", "block", "--tokens", str(n)], bare=args.bare_b,
-                             timeout=600)
+            settle = ["--settle", str(args.b_settle)] if args.b_settle else []
+            ours, ref = pair(name, ["--chunks", "block", "--tokens", str(n)], settle,
+                             bare=args.bare_b, timeout=600)
             per_chunk = [f" ({r['answer_cpu_s'] / n * 1000:.2f} ms CPU a chunk)"
                          if r and r.get("answer_cpu_s") else "" for r in (ours, ref)]
             rows.append((f"B: {n * 45 // 1000:,} KB, {n:,} block chunks: end after the last byte",
                          fmt(ours, "after_last_byte_s") + per_chunk[0],
                          fmt(ref, "after_last_byte_s") + per_chunk[1]))
+            if args.b_settle:
+                rows.append((f"B {n:,}: busy after the end showed (text above it rendering)",
+                             *(f"{r['busy_s'] - r['answer_s']:.2f} s" if r and r.get("busy_s")
+                               and r.get("answer_s") else "-" for r in (ours, ref))))
         if "echo" in args.only:
             ours, ref = pair("echo", [*a, "--rate", "200"],
                              ["--echo-every", "0.25", "--echo-start", "0.5"])

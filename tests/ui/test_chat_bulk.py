@@ -177,3 +177,34 @@ def test_a_stream_render_keeps_the_lines_above_the_open_block() -> None:
     assert [entry.line(i).text for i in range(entry.stable)] == shown[:entry.stable]
     entry.render(r, 0.02)  # nothing new: every line stays
     assert entry.stable == entry.height
+
+
+def test_a_backlog_far_ahead_shows_its_end_first_when_the_reader_follows() -> None:
+    from rich.console import Console
+
+    from cherry_tui.ui.widgets.chatlog import MarkdownBlocks, Renderer
+
+    r = Renderer(Console(width=80, force_terminal=True), 70, "monokai", {})
+    text = huge_answer(2_000)
+    start, rest = text[:2_000], text[2_000:]
+
+    def stream(skip_ahead: bool) -> MarkdownBlocks:
+        b = MarkdownBlocks()
+        b.skip_ahead = skip_ahead
+        b.append(start)
+        b.update(r)
+        b.append(rest)  # far more than one update renders
+        b.update(r, budget=0.001)
+        return b
+
+    reader_at_end = stream(skip_ahead=True)
+    assert reader_at_end.behind and not reader_at_end.ready
+    assert "THE END" in reader_at_end.open[-1].text  # the end is on screen
+    assert "quote, number 1999" in "".join(s.text for s in reader_at_end.done[-3:])
+    reading_back = stream(skip_ahead=False)  # the top stays as it is; the rest in order
+    assert reading_back.ready and not reading_back.behind and reading_back.open == []
+    for b in (reader_at_end, reading_back):
+        b.finish()
+        b.update(r)
+        assert not b.dirty
+    assert [s.text for s in reader_at_end.done] == [s.text for s in reading_back.done]

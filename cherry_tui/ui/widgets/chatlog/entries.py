@@ -25,6 +25,7 @@ class Entry:
         self.height = 1
         self.stable = 0  # lines at the top unchanged by the last render
         self.inserted = (0, 0)  # (at line, how many): lines the last render put above others
+        self.follow_end = False  # the log shows the end: text far behind may skip ahead
         self.versions: tuple[int, int] | None = None  # (shown, how many) when a turn has more
 
     def version_mark(self) -> str:
@@ -218,6 +219,7 @@ class AnswerEntry(Entry):
         parts = [self._head[1]]
         if self._reasoning:
             parts.append(self._reasoning_lines(r, budget))
+        self.body.skip_ahead = self.follow_end
         self.body.update(r, budget)
         self.inserted = (sum(len(p) for p in parts), self.body.prepended)
         parts += [self.body.done, [BLANK] if self.body.done and self.body.open else [],

@@ -129,6 +129,10 @@ class Renderer:
 BLANK = Strip([])
 
 
+LAZY_BLOCKS = 64  # a backlog of more finished blocks than this shows its end first
+END_LINES = 80  # lines rendered at the end of such a backlog before the rest
+
+
 class MarkdownBlocks:
     """Markdown that grows at the end, rendered block by block.
 
@@ -155,6 +159,7 @@ class MarkdownBlocks:
         self._stale = False  # tail changed since it was rendered
         self.behind = 0  # the first ``behind`` sources are not rendered yet (done is the rest)
         self.prepended = 0
+        self.skip_ahead = False  # the reader follows the end: a long backlog shows its end first
 
     def append(self, text: str) -> None:
         self._pending.append(text)
@@ -219,12 +224,17 @@ class MarkdownBlocks:
             self._pending.clear()
             self._split()
             self._stale = True
-        if not self.done and self.behind == len(self.sources) and len(self.ready) > 1:
-            # nothing shown yet and much to show (an answer opened): from the end up
+        at_once = not self.done and self.behind == len(self.sources)  # nothing shown yet
+        far_behind = self.skip_ahead and budget is not None and len(self.ready) > LAZY_BLOCKS
+        if len(self.ready) > 1 and (at_once or far_behind):
+            # an answer opened, or a stream far ahead of the screen of a reader at its end:
+            # the end first, the blocks above it bottom-up once no more wait at the end
             self.sources += self.ready
-            self.behind = len(self.sources)
             self.ready = []
-        if self.behind:
+            self.done = []
+            self.behind = len(self.sources)
+            self._render_behind(r, deadline, END_LINES if far_behind else None)
+        elif self.behind and (not self.ready or deadline is None):
             self._render_behind(r, deadline)
         if self.ready:
             n = 0
@@ -242,15 +252,21 @@ class MarkdownBlocks:
             self.open = r.markdown(self.tail, self.style)
             self._stale = False
 
-    def _render_behind(self, r: Renderer, deadline: float | None) -> None:
-        """Render the blocks above ``done``, last first, until ``deadline``."""
+    def _render_behind(self, r: Renderer, deadline: float | None,
+                       enough: int | None = None) -> None:
+        """Render the blocks above ``done``, last first, until ``deadline`` (or once
+        ``enough`` lines are rendered)."""
         blocks: list[list[Strip]] = []
+        n = 0
         while self.behind:
             self.behind -= 1
             lines = r.markdown(self.sources[self.behind], self.style)
             if lines:
                 blocks.append(lines)
+                n += len(lines) + 1
             if deadline is not None and time.perf_counter() > deadline:
+                break
+            if enough is not None and n >= enough:
                 break
         above: list[Strip] = []
         for lines in reversed(blocks):

@@ -378,6 +378,7 @@ class ChatLog(ScrollView, can_focus=True):
             i = self.entries.index(entry) if entry is not self.entries[-1] \
                 else len(self.entries) - 1
             if self.size.width:
+                entry.follow_end = at_end
                 entry.render(self.renderer, FLUSH_BUDGET)
             line = self._starts[i] + (entry.stable if entry.renderer is self._renderer else 0)
             at, n = entry.inserted
