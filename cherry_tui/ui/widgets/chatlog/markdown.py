@@ -144,7 +144,10 @@ class MarkdownBlocks:
     Text that is all there at once (a saved answer opened, or any answer re-wrapped at a
     new width) is rendered from its end up: the end, on screen, shows at once and the
     blocks above it are prepended over the next updates (``behind`` of them are left;
-    ``prepended``: lines the last update put above the lines shown before).
+    ``prepended``: lines the last update put above the lines shown before). A stream far
+    ahead of the screen does the same when the reader follows its end (``skip_ahead``):
+    the lines shown are dropped, the end is rendered, and the blocks above it come back
+    bottom-up once no more wait at the end.
     """
 
     def __init__(self, style: str | Style = "none"):
