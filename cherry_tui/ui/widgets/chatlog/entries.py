@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.strip import Strip
 
 from ....core.history import ERROR, INTERRUPTED, STOPPED, STREAMING, Message
+from ....core.text import inert_line
 from .markdown import BLANK, MarkdownBlocks, Renderer, clean
 
 
@@ -214,7 +215,7 @@ class AnswerEntry(Entry):
     def build(self, r: Renderer, budget: float | None = None) -> list[list[Strip]]:
         msg = self.message
         if self._head[0] is not r:
-            self._head = (r, r.text(clean(msg.model or "assistant") + self.version_mark(),
+            self._head = (r, r.text(inert_line(msg.model or "assistant") + self.version_mark(),
                                     "chatlog--assistant"))
         parts = [self._head[1]]
         if self._reasoning:
@@ -232,7 +233,7 @@ class AnswerEntry(Entry):
         meta = self.meta_text()
         if meta and not self.streaming:
             parts.append(r.text(meta, "chatlog--meta"))
-        if self.note and not self.streaming:
+        if self.note:  # while streaming too: a rate-limit wait counts down here
             parts.append(r.text(clean(self.note), "chatlog--meta"))
         return parts
 
@@ -271,7 +272,7 @@ class AnswerEntry(Entry):
             return ""
         bits = []
         if msg.model:
-            bits.append(msg.model.split("/", 1)[-1])
+            bits.append(inert_line(msg.model.split("/", 1)[-1]))
         approx = msg.completion_tokens is None and self.chunks > 0
         out = msg.completion_tokens if msg.completion_tokens is not None else (
             self.chunks or None)
