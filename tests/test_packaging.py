@@ -31,6 +31,7 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_contains_catalog_and_every_theme(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "cherry_tui/data/providers.toml" in names
+    assert "cherry_tui/ui/widgets/chatlog/widget.py" in names  # subpackages are listed too
     shipped = sorted(p.name for p in (ROOT / "themes").glob("*.toml"))
     assert shipped, "the top-level themes/ folder has no theme files"
     for name in shipped:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -226,3 +229,23 @@ def test_two_processes_storing_keys_lose_none_and_leave_no_temp_files(config_fil
     assert missing == []
     assert sorted(p.name for p in store.path.parent.iterdir()) == ["secrets.toml"]
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+
+
+def test_finding_the_keyring_backend_starts_no_child_process(tmp_path: Path) -> None:
+    """keyring's discovery imports its macOS backend, whose ctypes probe ran ldconfig, gcc
+    and ld on Linux at every start (seen with strace). The probe is an audit event."""
+    code = (
+        "import sys\n"
+        "spawned = []\n"
+        "sys.addaudithook(lambda event, args: spawned.append((event, str(args)[:80]))"
+        " if event in ('subprocess.Popen', 'os.posix_spawn', 'os.exec', 'os.fork') else None)\n"
+        "from cherry_tui.core import secrets\n"
+        "name = secrets.backend_name()\n"
+        "print(repr(spawned), '|', name)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON_KEYRING")}
+    env["XDG_CONFIG_HOME"] = str(tmp_path)  # no keyringrc.cfg choosing a backend
+    env["XDG_DATA_HOME"] = str(tmp_path)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60, check=True).stdout
+    assert out.startswith("[] |"), out

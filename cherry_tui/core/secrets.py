@@ -27,6 +27,7 @@ import shlex
 import signal
 import stat
 import subprocess
+import sys
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -229,6 +230,12 @@ def _call(fn: Callable[[], T], timeout: float) -> T:
 
 
 def _keyring() -> ModuleType:
+    if sys.platform != "darwin":
+        # keyring's backend discovery imports its macOS backend everywhere, whose ctypes
+        # module looks for the Security framework with ctypes.util.find_library: on Linux
+        # that runs ldconfig, gcc and ld (about 0.35 s of child processes). The backend
+        # refuses to work off macOS anyway; without its api module it says so at once.
+        sys.modules.setdefault("keyring.backends.macOS.api", None)  # type: ignore[arg-type]
     import keyring
 
     return keyring
