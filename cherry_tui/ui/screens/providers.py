@@ -129,6 +129,7 @@ class ProvidersScreen(Screen):
         self.keyring_note: str | None = None
         self._rows: list[Provider] = []
         self._marked: int | None = None  # the row drawn with the "›" marker
+        self._built_widths: dict[str, int] | None = None  # the column widths last built at
 
     @property
     def config(self):
@@ -150,17 +151,19 @@ class ProvidersScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.refresh_rows()
+        # The rows are built once the list has its width (on_resize): built here too they
+        # were built twice more at start, at a guessed width, then at the real one.
         self.load_key_status()
 
     def on_screen_resume(self) -> None:
         """Back from the editor: values may have changed."""
-        if self.is_mounted:
+        if self.is_mounted and self._built_widths is not None:
             self.refresh_rows()
             self.load_key_status()
 
     def on_resize(self) -> None:
-        self.refresh_rows()
+        if self._widths() != self._built_widths:
+            self.refresh_rows()
 
     # ------------------------------------------------------------------ rows
     def _widths(self) -> dict[str, int]:
@@ -228,7 +231,7 @@ class ProvidersScreen(Screen):
     def refresh_rows(self, keep: str | None = None) -> None:
         option_list = self.query_one(ProviderList)
         current = keep or self.current_id()
-        w = self._widths()
+        w = self._built_widths = self._widths()
         self._rows = self.filtered()
         option_list.clear_options()
         ids = [p.id for p in self._rows]
