@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..addresses import Resolved
+from ..attachments import images_of
 from .base import ChatCall, ErrorBody, ModelPage, Request, WireProtocol, event_json, malformed
 from .errors import StreamProblem, error_text, server_text
 from .events import Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage
@@ -114,6 +115,15 @@ def parse_generate_content(obj: Any) -> Completion:
     return Completion("".join(text), "".join(reasoning), usage, finish)
 
 
+def _content(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as ``contents`` take it: a text part, then an ``inlineData`` part
+    (``mimeType``, base64 ``data``) for each image."""
+    parts: list[dict[str, Any]] = [{"text": str(message.get("content") or "")}]
+    parts += [{"inlineData": {"mimeType": i.mime, "data": i.base64()}}
+              for i in images_of(message)]
+    return {"role": _ROLES.get(str(message.get("role")), "user"), "parts": parts}
+
+
 class Gemini(WireProtocol):
     """``gemini``: generateContent / streamGenerateContent, key in ``x-goog-api-key``."""
 
@@ -124,9 +134,7 @@ class Gemini(WireProtocol):
         system = "\n\n".join(str(m.get("content") or "") for m in call.messages
                              if m.get("role") == "system")
         body: dict[str, Any] = {"contents": [
-            {"role": _ROLES.get(str(m.get("role")), "user"),
-             "parts": [{"text": str(m.get("content") or "")}]}
-            for m in call.messages if m.get("role") != "system"]}
+            _content(m) for m in call.messages if m.get("role") != "system"]}
         if system:
             body["systemInstruction"] = {"parts": [{"text": system}]}
         config: dict[str, Any] = {}
