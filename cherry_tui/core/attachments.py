@@ -31,7 +31,7 @@ from typing import Any
 TEXT_LIMIT = 256 * 1024  # bytes of one text file
 IMAGE_LIMIT = 20 * 1024 * 1024  # bytes of one image (the providers' own limits are near)
 IMAGE_TYPES = ("PNG", "JPEG", "WebP", "GIF")
-_UNDECODABLE = 0.1  # more than this share of U+FFFD after decoding: binary, not text
+_UNDECODABLE = 0.3  # more than this share of U+FFFD after decoding: binary, not text
 
 
 class AttachmentError(Exception):
