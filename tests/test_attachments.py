@@ -89,6 +89,8 @@ def test_missing_folder_special_and_unreadable(tmp_path):
     (tmp_path / "file").write_text("x")
     exc = error_of(tmp_path / "file" / "inside")
     assert exc.kind == "unreadable" and "cannot read it" in str(exc)
+    exc = error_of(tmp_path / "two\nlines\x1b[31m")  # a hostile name stays one inert line
+    assert "two^Jlines^[[31m: no such file" in str(exc)
 
 
 def test_too_big_names_the_limit_and_how_to_raise_it(tmp_path):
@@ -192,6 +194,15 @@ async def test_responses_gemini_and_azure_image_shapes(kind, type_, files):
     else:
         assert body["messages"] == [{"role": "user", "content": [
             {"type": "text", "text": BLOCK}, {"type": "image_url", "image_url": {"url": url}}]}]
+
+
+async def test_gemini_sends_no_empty_text_beside_an_image(files):
+    with Serving("gemini") as w:
+        p = Provider(id="p", name="P", type="gemini", address=w.root, models=(MODEL,),
+                     model_kinds=((MODEL, "vision"),))
+        await ask(p, [WIRE_KEY], MODEL, [user_message("", files[1:])])
+        assert w.seen[-1].body["contents"] == [{"role": "user", "parts": [
+            {"inlineData": {"mimeType": "image/png", "data": b64(PNG)}}]}]
 
 
 async def test_text_files_alone_keep_plain_string_content(llmock, files):

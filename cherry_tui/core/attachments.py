@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .text import inert_line
+
 TEXT_LIMIT = 256 * 1024  # bytes of one text file
 IMAGE_LIMIT = 20 * 1024 * 1024  # bytes of one image (the providers' own limits are near)
 IMAGE_TYPES = ("PNG", "JPEG", "WebP", "GIF")
@@ -35,11 +37,12 @@ _UNDECODABLE = 0.3  # more than this share of U+FFFD after decoding: binary, not
 
 
 class AttachmentError(Exception):
-    """A file that cannot be attached; ``str()`` is the one-line reason. ``kind``:
-    missing, folder, special, unreadable, too-big or binary."""
+    """A file that cannot be attached; ``str()`` is the one-line reason (a path's control
+    characters made visible). ``kind``: missing, folder, special, unreadable, too-big or
+    binary."""
 
     def __init__(self, kind: str, message: str):
-        super().__init__(message)
+        super().__init__(inert_line(message))
         self.kind = kind
 
 

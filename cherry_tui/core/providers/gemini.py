@@ -117,10 +117,11 @@ def parse_generate_content(obj: Any) -> Completion:
 
 def _content(message: dict[str, Any]) -> dict[str, Any]:
     """A message as ``contents`` take it: a text part, then an ``inlineData`` part
-    (``mimeType``, base64 ``data``) for each image."""
-    parts: list[dict[str, Any]] = [{"text": str(message.get("content") or "")}]
-    parts += [{"inlineData": {"mimeType": i.mime, "data": i.base64()}}
-              for i in images_of(message)]
+    (``mimeType``, base64 ``data``) for each image (no empty text part beside images:
+    Gemini refuses an empty text)."""
+    text, images = str(message.get("content") or ""), images_of(message)
+    parts: list[dict[str, Any]] = [{"text": text}] if text or not images else []
+    parts += [{"inlineData": {"mimeType": i.mime, "data": i.base64()}} for i in images]
     return {"role": _ROLES.get(str(message.get("role")), "user"), "parts": parts}
 
 
