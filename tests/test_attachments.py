@@ -249,6 +249,26 @@ def test_history_keeps_text_in_full_and_images_by_path_and_hash(tmp_path, files)
     assert h.db.execute("SELECT count(*) FROM message_attachments").fetchone()[0] == 0
 
 
+def test_a_recorded_attachment_is_sent_again_only_as_it_was(tmp_path, files):
+    h = History(tmp_path / "h.sqlite3")
+    msg = h.add(h.create("t").id, Message("user", "see"))
+    h.add_attachments(msg.id, files)
+    text, image = h.attachments(msg.id)
+    assert text.attachment() == files[0]  # the text kept, even if the file changes
+    assert image.attachment() == files[1]
+    (tmp_path / "notes.txt").write_text("something else")
+    assert text.attachment().text == "remember the milk\n"
+    (tmp_path / "shot.png").write_bytes(PNG + b"edited")
+    with pytest.raises(AttachmentError) as info:
+        image.attachment()
+    assert info.value.kind == "changed" and "shot.png changed since it was attached" in str(
+        info.value)
+    (tmp_path / "shot.png").unlink()
+    with pytest.raises(AttachmentError) as info:
+        image.attachment()
+    assert info.value.kind == "missing"
+
+
 def test_a_database_from_before_attachments_gets_the_table(tmp_path):
     path = tmp_path / "old.sqlite3"
     h = History(path)

@@ -173,6 +173,17 @@ def _text(shown: str, full: Path, data: bytes) -> TextFile:
     return TextFile(full.name, str(full), text, len(data), note)
 
 
+def reload_image(path: str, sha256: str, *, image_limit: int = IMAGE_LIMIT) -> Image:
+    """An image the history recorded (path and SHA-256), read again to be sent again: the
+    same bytes, else an :class:`AttachmentError` (``changed`` when the file is another
+    image or no image now)."""
+    got = load(path, image_limit=image_limit)
+    if not isinstance(got, Image) or got.sha256 != sha256:
+        raise AttachmentError("changed", f"{path} changed since it was attached (its "
+                              "SHA-256 differs): attach it again to send what it holds now")
+    return got
+
+
 def load_all(paths: Sequence[str], **kw: Any) -> list[Attachment]:
     """Each file of ``paths`` (see :func:`load`); the first failure is raised."""
     return [load(p, **kw) for p in paths]
@@ -205,4 +216,4 @@ def has_images(messages: Sequence[dict[str, Any]]) -> bool:
 
 __all__ = ["IMAGE_LIMIT", "IMAGE_TYPES", "TEXT_LIMIT", "Attachment", "AttachmentError",
            "Image", "TextFile", "has_images", "human_size", "images_of", "load", "load_all",
-           "sniff_image", "user_message", "without_images"]
+           "reload_image", "sniff_image", "user_message", "without_images"]

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .attachments import Attachment, TextFile
+from .attachments import Attachment, TextFile, reload_image
 from .paths import data_dir
 
 DB_NAME = "history.sqlite3"
@@ -126,6 +126,16 @@ class StoredAttachment:
     mime: str | None = None
     sha256: str | None = None
     text: str | None = None
+
+    def attachment(self) -> Attachment:
+        """What to send again: a text file from the text kept (load it with
+        :meth:`History.attachments`), an image read again from its path when its SHA-256
+        still matches (else :class:`~.attachments.AttachmentError`)."""
+        if self.kind == "image":
+            return reload_image(self.path, self.sha256 or "")
+        if self.text is None:
+            raise ValueError("the text is not loaded: use History.attachments(message_id)")
+        return TextFile(self.name, self.path, self.text, self.size)
 
 
 StoredAttachments = list[StoredAttachment]  # (inside History, ``list`` is a method's name)
