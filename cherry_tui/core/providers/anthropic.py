@@ -1,7 +1,9 @@
 """Anthropic Messages (``POST {base}/messages``): ``x-api-key``, typed stream events.
 
 The system prompt is a top-level ``system`` field, ``max_tokens`` is required, and
-thinking arrives as ``thinking_delta`` blocks.
+thinking arrives as ``thinking_delta`` blocks. An image goes as a content block
+``{"type": "image", "source": {"type": "base64", "media_type", "data"}}`` (JPEG, PNG,
+GIF or WebP).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Checked against Google's Gemini API reference (models.generateContent,
 models.streamGenerateContent, models.list, error responses): the key goes in
 ``x-goog-api-key``; the request is ``contents`` (roles ``user``/``model``, text
-``parts``), ``systemInstruction`` and ``generationConfig``; a streamed answer
+``parts``; an image is an ``inlineData`` Blob part, ``mimeType`` and base64 ``data``),
+``systemInstruction`` and ``generationConfig``; a streamed answer
 (``:streamGenerateContent?alt=sse``) is SSE whose every event is a whole
 GenerateContentResponse, with no end marker: the last one carries ``finishReason``.
 Parts marked ``thought: true`` are reasoning (asked for with

@@ -2,6 +2,8 @@
 
 Reasoning arrives as ``reasoning_content`` / ``reasoning`` deltas or as an inline
 ``<think>`` block (DeepSeek R1 on many hosts); usage comes with ``stream_options``.
+An image goes as a content part ``{"type": "image_url", "image_url": {"url": DATA_URL}}``
+(OpenAI's ChatCompletionContentPartImage: the url may be a base64 data URL).
 """
 
 from __future__ import annotations

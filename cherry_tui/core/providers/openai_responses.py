@@ -1,7 +1,9 @@
 """OpenAI Responses (``POST {base}/responses``), type ``openai-responses``.
 
 Checked against OpenAI's API reference (Responses, streaming events): the request takes
-``input`` (role/content messages) and ``instructions`` (the system prompt); the stream
+``input`` (role/content messages; an image is an ``input_image`` part whose
+``image_url`` is a string, a data URL, not an object as in chat completions) and
+``instructions`` (the system prompt); the stream
 is typed events with no ``[DONE]``: ``response.output_text.delta`` carries text,
 ``response.reasoning_summary_text.delta`` (and ``response.reasoning_text.delta``)
 reasoning, and it ends with ``response.completed`` / ``response.incomplete`` (usage in
