@@ -17,7 +17,10 @@ import re
 import sys
 
 from .cli_common import Failure, UsageError, get_provider, load_config
+from .core.attachments import TEXT_LIMIT
 from .core.text import inert_line
+
+TEXT_LIMIT_KB = TEXT_LIMIT // 1024
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -107,22 +110,28 @@ def _stdin_text() -> str:
         return ""
 
 
-def _prompt(args) -> str:
+def _prompt(args) -> dict:
+    """The user message: the ``-f`` files' blocks, then piped stdin, then the prompt's
+    words (images from ``-f`` go beside the text)."""
+    from .core.attachments import AttachmentError, load_all, user_message
+
     words = list(args.prompt or [])
     if not words or words == ["-"]:
-        text = _stdin_text()
+        stdin, prompt = _stdin_text(), ""
     else:
-        text = " ".join(words)
-        stdin = sys.stdin
-        if stdin is not None and not stdin.closed and not stdin.isatty():
-            extra = _stdin_text()
-            if extra.strip():
-                text = f"{text}\n\n{extra}"
-    text = text.strip()
-    if not text:
+        stdin, prompt = "", " ".join(words)
+        if sys.stdin is not None and not sys.stdin.closed and not sys.stdin.isatty():
+            stdin = _stdin_text()
+    text = "\n\n".join(t for t in (stdin.strip(), prompt.strip()) if t)
+    try:
+        files = load_all(args.file or [], text_limit=args.file_limit * 1024,
+                         raise_hint="with --file-limit KB")
+    except AttachmentError as exc:
+        raise (UsageError if exc.kind == "missing" else Failure)(str(exc)) from None
+    if not text and not files:
         raise UsageError("no prompt: give it as arguments, or pipe it on stdin "
                          "(e.g. echo 'What is 2+2?' | cherry-tui ask -m PROVIDER/MODEL)")
-    return text
+    return user_message(text, files)
 
 
 def _model_ref(cfg, ref: str | None):
@@ -274,11 +283,13 @@ def cmd_ask(args) -> int:
                       ">&-, or redirect stdout to a file")
     cfg = load_config(args)
     provider, model = _model_ref(cfg, args.model)
-    prompt = _prompt(args)
+    if args.file_limit < 1:
+        raise UsageError("--file-limit must be at least 1 (KB)")
+    message = _prompt(args)
     messages = []
     if args.system:
         messages.append({"role": "system", "content": args.system})
-    messages.append({"role": "user", "content": prompt})
+    messages.append(message)
     keys = _keys(cfg, provider)
     for stream in (sys.stdout, sys.stderr):  # a model's text must not crash a narrow locale
         if hasattr(stream, "reconfigure"):
@@ -394,7 +405,13 @@ def register(sub) -> None:
     p.add_argument("--no-stream", action="store_true", help="wait for the whole answer")
     p.add_argument("--show-reasoning", action="store_true",
                    help="print the model's reasoning to stderr")
-    p.add_argument("prompt", nargs="*", help="the prompt; none or - reads stdin (stdin is also "
-                   "appended to a prompt when piped)")
+    p.add_argument("-f", "--file", action="append", metavar="FILE",
+                   help="attach a text file (sent in a fenced block with its name) or a PNG, "
+                   "JPEG, WebP or GIF image (vision models); repeatable. Sent in this order: "
+                   "the files, then piped stdin, then the prompt")
+    p.add_argument("--file-limit", type=int, default=TEXT_LIMIT_KB, metavar="KB",
+                   help=f"the largest text file -f attaches (default {TEXT_LIMIT_KB} KB)")
+    p.add_argument("prompt", nargs="*", help="the prompt; none or - reads stdin (piped stdin "
+                   "also goes before a prompt given as arguments)")
     _timeouts(p)
     p.set_defaults(func=cmd_ask)

@@ -84,11 +84,12 @@ def test_ask_reads_the_prompt_from_stdin(mock_config, llmock, args):
         {"role": "user", "content": "What is the capital of France?"}]
 
 
-def test_ask_appends_piped_stdin_to_the_prompt(mock_config, llmock):
+def test_ask_puts_piped_stdin_before_the_prompt(mock_config, llmock):
     llmock.reply("ok")
-    r = run("ask", "-m", "mock/gpt-4o", "Summarise:", stdin="line one\nline two\n")
+    r = run("ask", "-m", "mock/gpt-4o", "Summarise this.", stdin="line one\nline two\n")
     assert r.returncode == 0
-    assert llmock.last_request.body["messages"][-1]["content"] == "Summarise:\n\nline one\nline two"
+    assert (llmock.last_request.body["messages"][-1]["content"]
+            == "line one\nline two\n\nSummarise this.")
 
 
 def test_ask_uses_the_default_model_and_model_ids_with_slashes(config_file, llmock):

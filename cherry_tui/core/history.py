@@ -14,6 +14,9 @@
   that follow the same one are the versions of that turn, and one of them is ``active``
   (kept): the kept versions, turn by turn, are the conversation that goes on. An edited
   question starts a branch: the answers to the old question stay under the old version.
+* A message's attachments (``message_attachments``, :meth:`History.add_attachments`):
+  a text file with its text in full, an image by its path, SHA-256 and size (not its
+  bytes). Loading a conversation loads their names and sizes, not their text.
 * An unsent draft is kept per conversation (``drafts``; 0 is the new chat without one).
 * The TUI writes through :mod:`.history_writer` (another thread, retried while another
   process holds the lock); Markdown export is in :mod:`.history_export`.
@@ -26,11 +29,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .attachments import Attachment, TextFile, reload_image
 from .paths import data_dir
 
 DB_NAME = "history.sqlite3"
@@ -79,6 +83,18 @@ CREATE TABLE IF NOT EXISTS message_parts (
     text       TEXT NOT NULL,
     PRIMARY KEY (message_id, seq)
 );
+CREATE TABLE IF NOT EXISTS message_attachments (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    kind       TEXT NOT NULL,          -- 'text' or 'image'
+    name       TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    size       INTEGER NOT NULL,       -- bytes
+    mime       TEXT,                   -- images: image/png ...
+    sha256     TEXT,                   -- images: of the bytes sent
+    text       TEXT,                   -- text files: the text sent, in full
+    PRIMARY KEY (message_id, seq)
+);
 CREATE TABLE IF NOT EXISTS drafts (
     conversation_id INTEGER PRIMARY KEY,   -- 0: the new chat (no conversation yet)
     text            TEXT NOT NULL,
@@ -99,6 +115,32 @@ UPDATE messages SET parent_id = (
 """
 
 
+@dataclass(frozen=True)
+class StoredAttachment:
+    """An attachment as the history keeps it (``text`` is None when not loaded)."""
+
+    kind: str  # "text" or "image"
+    name: str
+    path: str
+    size: int
+    mime: str | None = None
+    sha256: str | None = None
+    text: str | None = None
+
+    def attachment(self) -> Attachment:
+        """What to send again: a text file from the text kept (load it with
+        :meth:`History.attachments`), an image read again from its path when its SHA-256
+        still matches (else :class:`~.attachments.AttachmentError`)."""
+        if self.kind == "image":
+            return reload_image(self.path, self.sha256 or "")
+        if self.text is None:
+            raise ValueError("the text is not loaded: use History.attachments(message_id)")
+        return TextFile(self.name, self.path, self.text, self.size)
+
+
+StoredAttachments = list[StoredAttachment]  # (inside History, ``list`` is a method's name)
+
+
 @dataclass(eq=False)  # a message is itself: two equal texts are two messages
 class Message:
     role: str  # "user", "assistant", "system"
@@ -115,6 +157,7 @@ class Message:
     parent_id: int | None = None
     created: float = field(default_factory=time.time)
     active: bool = True  # the kept version of its turn
+    attachments: list[StoredAttachment] = field(default_factory=list)  # text not loaded
     parent: Message | None = field(default=None, repr=False)
     children: list[Message] = field(default_factory=list, repr=False)  # next turn's versions
 
@@ -266,7 +309,7 @@ class History:
         rows = {r["name"]: r["sql"] for r in self.db.execute(
             "SELECT name, sql FROM sqlite_master")}
         needed = {"conversations", "messages", "message_parts", "drafts", "messages_parent",
-                  "message_fts"}
+                  "message_fts", "message_attachments"}
         if not needed <= set(rows):
             return False
         if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -417,10 +460,44 @@ class History:
         rows = self.db.execute("SELECT * FROM messages WHERE conversation_id=? ORDER BY id",
                                (conversation_id,)).fetchall()
         result = [self._message(r) for r in rows]
+        by_id = {m.id: m for m in result}
+        for row in self.db.execute(
+                "SELECT a.message_id, a.kind, a.name, a.path, a.size, a.mime, a.sha256 "
+                "FROM message_attachments a JOIN messages m ON m.id = a.message_id "
+                "WHERE m.conversation_id=? ORDER BY a.message_id, a.seq", (conversation_id,)):
+            by_id[row["message_id"]].attachments.append(StoredAttachment(
+                row["kind"], row["name"], row["path"], row["size"], row["mime"],
+                row["sha256"]))
         for msg in result:
             if msg.status == STREAMING:
                 self._fold_parts(msg)
         return Tree.build(result)
+
+    def add_attachments(self, message_id: int,
+                        attachments: Sequence[Attachment]) -> StoredAttachments:
+        """Record what was attached to a message: a text file's text in full, an image by
+        path, SHA-256 and size. Returns the records, in order."""
+        stored = [
+            StoredAttachment("text", a.name, a.path, a.size, text=a.text)
+            if isinstance(a, TextFile) else
+            StoredAttachment("image", a.name, a.path, a.size, a.mime, a.sha256)
+            for a in attachments]
+        with self._tx():
+            start = self.db.execute("SELECT coalesce(max(seq), -1) + 1 FROM message_attachments "
+                                    "WHERE message_id=?", (message_id,)).fetchone()[0]
+            self.db.executemany(
+                "INSERT INTO message_attachments(message_id, seq, kind, name, path, size, mime, "
+                "sha256, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(message_id, start + n, a.kind, a.name, a.path, a.size, a.mime, a.sha256,
+                  a.text) for n, a in enumerate(stored)])
+        return stored
+
+    def attachments(self, message_id: int) -> StoredAttachments:
+        """A message's attachments in full (text files with their text)."""
+        return [StoredAttachment(r["kind"], r["name"], r["path"], r["size"], r["mime"],
+                                 r["sha256"], r["text"])
+                for r in self.db.execute("SELECT * FROM message_attachments WHERE message_id=? "
+                                         "ORDER BY seq", (message_id,))]
 
     def _last_kept(self, conversation_id: int) -> int | None:
         """The id of the last message of the kept path (what a new message follows)."""

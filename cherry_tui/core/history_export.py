@@ -2,6 +2,7 @@
 
 * Every version is kept in the file: the kept conversation first (a turn with versions
   says which it shows), then each version not kept with the turns that followed it.
+* A message's attachments are one line each (kind, name, size) above its text.
 * Terminal control characters are made visible (ESC -> ``^[``): ``cat`` of the file is
   harmless.
 * The default folder is the user's Downloads (else Documents, else the data folder),
@@ -16,6 +17,7 @@ import re
 import time
 from pathlib import Path
 
+from .attachments import human_size
 from .history import ERROR, INTERRUPTED, STOPPED, Conversation, Message, Tree
 from .paths import data_dir
 
@@ -79,6 +81,9 @@ def _message_md(msg: Message, level: str, mark: str) -> list[str]:
     if msg.reasoning.strip():
         out += ["<details><summary>Reasoning</summary>", "", msg.reasoning.strip(), "",
                 "</details>", ""]
+    if msg.attachments:
+        out += [f"- Attached {a.kind}: {a.name} ({human_size(a.size)})"
+                for a in msg.attachments] + [""]
     if msg.content.strip():
         out += [msg.content.rstrip(), ""]
     if msg.status in (STOPPED, INTERRUPTED):

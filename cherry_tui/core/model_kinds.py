@@ -98,6 +98,17 @@ def is_chat(model_id: str, overrides: Mapping[str, str] | None = None,
     return kind_of(model_id, overrides, provider_type) in CHAT_KINDS
 
 
+def sees_images(model_id: str, overrides: Mapping[str, str] | None = None,
+                provider_type: str = "openai") -> bool:
+    """True when the model takes images: the user set its kind to vision, or (no
+    override) its kind is guessed vision, or reasoning with an id on the vision list
+    (o3, Claude 4, Gemini 2.5 reason and see)."""
+    if overrides and model_id in overrides:
+        return overrides[model_id] == "vision"
+    kind = detect(model_id, provider_type)
+    return kind == "vision" or (kind == "reasoning" and bool(_VISION.search(base_name(model_id))))
+
+
 def parse_overrides(value: Any) -> tuple[dict[str, str], list[str]]:
     """A provider's ``model_kinds`` table: ({model id: kind}, problems).
 
@@ -117,4 +128,5 @@ def parse_overrides(value: Any) -> tuple[dict[str, str], list[str]]:
     return found, problems
 
 
-__all__ = ["CHAT_KINDS", "KINDS", "base_name", "detect", "is_chat", "kind_of", "parse_overrides"]
+__all__ = ["CHAT_KINDS", "KINDS", "base_name", "detect", "is_chat", "kind_of", "parse_overrides",
+           "sees_images"]

@@ -1,7 +1,9 @@
 """Anthropic Messages (``POST {base}/messages``): ``x-api-key``, typed stream events.
 
 The system prompt is a top-level ``system`` field, ``max_tokens`` is required, and
-thinking arrives as ``thinking_delta`` blocks.
+thinking arrives as ``thinking_delta`` blocks. An image goes as a content block
+``{"type": "image", "source": {"type": "base64", "media_type", "data"}}`` (JPEG, PNG,
+GIF or WebP).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..addresses import Resolved
+from ..attachments import images_of, without_images
 from .base import ChatCall, Request, WireProtocol, event_json, malformed
 from .errors import StreamProblem, error_text
 from .events import Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage
@@ -84,6 +87,20 @@ def parse_anthropic_message(obj: Any) -> Completion:
     return Completion(text, reasoning, u, _FINISH.get(reason, reason) if reason else None)
 
 
+def wire_message(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as the Messages API takes it: one with images gets content blocks, each
+    image a ``base64`` image block, then its text (Anthropic suggests images first)."""
+    images = images_of(message)
+    if not images:
+        return without_images(message)
+    blocks: list[dict[str, Any]] = [
+        {"type": "image", "source": {"type": "base64", "media_type": i.mime,
+                                     "data": i.base64()}} for i in images]
+    if message.get("content"):
+        blocks.append({"type": "text", "text": str(message["content"])})
+    return {**without_images(message), "content": blocks}
+
+
 class Anthropic(WireProtocol):
     """``anthropic``: the Messages API."""
 
@@ -98,7 +115,7 @@ class Anthropic(WireProtocol):
                              if m.get("role") == "system")
         body: dict[str, Any] = {
             "model": call.model,
-            "messages": [m for m in call.messages if m.get("role") != "system"],
+            "messages": [wire_message(m) for m in call.messages if m.get("role") != "system"],
             "max_tokens": call.max_tokens or ANTHROPIC_DEFAULT_MAX_TOKENS,
         }
         if system:

@@ -22,8 +22,10 @@ from typing import Any
 import httpx
 
 from ..addresses import ENDPOINTS, AddressError
+from ..attachments import has_images
 from ..config import Provider
 from ..keypool import KeyPool, KeyState
+from ..model_kinds import sees_images
 from ..secrets import scrub
 from ..text import count, inert_line
 from . import PROTOCOLS
@@ -122,6 +124,14 @@ class Client:
         return Target(provider, keys, pool, resolved, PROTOCOLS[provider.type])
 
     def _chat_request(self, t: Target, call: ChatCall) -> Request:
+        p = t.provider
+        if has_images(call.messages) and not sees_images(call.model, dict(p.model_kinds),
+                                                         p.type):
+            raise t.error("images", (
+                f"{call.model} of {t.label} does not take images (its kind is "
+                f"{p.kind_of(call.model)}): ask a vision model, or if this one sees images "
+                f"set its kind to vision (k on the models screen, or model_kinds = "
+                f'{{ "{call.model}" = "vision" }} in [providers.{p.id}] of config.toml)'))
         if t.provider.id in self._no_extras:
             call = replace(call, extras=False)
         return t.protocol.chat_request(t.urls(call.model), call)

@@ -3,7 +3,8 @@
 Checked against Google's Gemini API reference (models.generateContent,
 models.streamGenerateContent, models.list, error responses): the key goes in
 ``x-goog-api-key``; the request is ``contents`` (roles ``user``/``model``, text
-``parts``), ``systemInstruction`` and ``generationConfig``; a streamed answer
+``parts``; an image is an ``inlineData`` Blob part, ``mimeType`` and base64 ``data``),
+``systemInstruction`` and ``generationConfig``; a streamed answer
 (``:streamGenerateContent?alt=sse``) is SSE whose every event is a whole
 GenerateContentResponse, with no end marker: the last one carries ``finishReason``.
 Parts marked ``thought: true`` are reasoning (asked for with
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..addresses import Resolved
+from ..attachments import images_of
 from .base import ChatCall, ErrorBody, ModelPage, Request, WireProtocol, event_json, malformed
 from .errors import StreamProblem, error_text, server_text
 from .events import Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage
@@ -114,6 +116,16 @@ def parse_generate_content(obj: Any) -> Completion:
     return Completion("".join(text), "".join(reasoning), usage, finish)
 
 
+def _content(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as ``contents`` take it: a text part, then an ``inlineData`` part
+    (``mimeType``, base64 ``data``) for each image (no empty text part beside images:
+    Gemini refuses an empty text)."""
+    text, images = str(message.get("content") or ""), images_of(message)
+    parts: list[dict[str, Any]] = [{"text": text}] if text or not images else []
+    parts += [{"inlineData": {"mimeType": i.mime, "data": i.base64()}} for i in images]
+    return {"role": _ROLES.get(str(message.get("role")), "user"), "parts": parts}
+
+
 class Gemini(WireProtocol):
     """``gemini``: generateContent / streamGenerateContent, key in ``x-goog-api-key``."""
 
@@ -124,9 +136,7 @@ class Gemini(WireProtocol):
         system = "\n\n".join(str(m.get("content") or "") for m in call.messages
                              if m.get("role") == "system")
         body: dict[str, Any] = {"contents": [
-            {"role": _ROLES.get(str(m.get("role")), "user"),
-             "parts": [{"text": str(m.get("content") or "")}]}
-            for m in call.messages if m.get("role") != "system"]}
+            _content(m) for m in call.messages if m.get("role") != "system"]}
         if system:
             body["systemInstruction"] = {"parts": [{"text": system}]}
         config: dict[str, Any] = {}

@@ -2,6 +2,8 @@
 
 Reasoning arrives as ``reasoning_content`` / ``reasoning`` deltas or as an inline
 ``<think>`` block (DeepSeek R1 on many hosts); usage comes with ``stream_options``.
+An image goes as a content part ``{"type": "image_url", "image_url": {"url": DATA_URL}}``
+(OpenAI's ChatCompletionContentPartImage: the url may be a base64 data URL).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..addresses import Resolved
+from ..attachments import images_of, without_images
 from .base import ChatCall, Request, WireProtocol, event_json, malformed
 from .errors import StreamProblem, error_text
 from .events import Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage
@@ -25,9 +28,23 @@ def usage_of(usage: Any) -> Usage | None:
                  _int(usage.get("total_tokens")))
 
 
+def wire_message(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as chat completions take it: one with images gets a list of content
+    parts, its text then each image as an ``image_url`` part holding a data URL."""
+    images = images_of(message)
+    if not images:
+        return without_images(message)
+    parts: list[dict[str, Any]] = []
+    if message.get("content"):
+        parts.append({"type": "text", "text": str(message["content"])})
+    parts += [{"type": "image_url", "image_url": {"url": i.data_url()}} for i in images]
+    return {**without_images(message), "content": parts}
+
+
 def chat_body(call: ChatCall) -> dict[str, Any]:
     """The chat-completions body (shared with Azure OpenAI)."""
-    body: dict[str, Any] = {"model": call.model, "messages": call.messages}
+    body: dict[str, Any] = {"model": call.model,
+                            "messages": [wire_message(m) for m in call.messages]}
     if call.max_tokens is not None:
         body["max_tokens"] = call.max_tokens
     if call.temperature is not None:

@@ -1,7 +1,9 @@
 """OpenAI Responses (``POST {base}/responses``), type ``openai-responses``.
 
 Checked against OpenAI's API reference (Responses, streaming events): the request takes
-``input`` (role/content messages) and ``instructions`` (the system prompt); the stream
+``input`` (role/content messages; an image is an ``input_image`` part whose
+``image_url`` is a string, a data URL, not an object as in chat completions) and
+``instructions`` (the system prompt); the stream
 is typed events with no ``[DONE]``: ``response.output_text.delta`` carries text,
 ``response.reasoning_summary_text.delta`` (and ``response.reasoning_text.delta``)
 reasoning, and it ends with ``response.completed`` / ``response.incomplete`` (usage in
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..addresses import Resolved
+from ..attachments import images_of
 from .base import ChatCall, Request, WireProtocol, event_json, malformed
 from .errors import StreamProblem, error_text
 from .events import Completion, ContentDelta, Event, Finish, ReasoningDelta, Usage
@@ -101,6 +104,19 @@ def parse_response(obj: Any) -> Completion:
     return Completion("".join(text), "\n\n".join(reasoning), _usage(obj), _finish(obj))
 
 
+def _input(message: dict[str, Any]) -> dict[str, Any]:
+    """A message as ``input`` takes it: one with images gets content parts, its text as
+    ``input_text`` then each image as ``input_image`` with a data URL string."""
+    images = images_of(message)
+    if not images:
+        return {"role": message.get("role"), "content": message.get("content") or ""}
+    parts: list[dict[str, Any]] = []
+    if message.get("content"):
+        parts.append({"type": "input_text", "text": str(message["content"])})
+    parts += [{"type": "input_image", "image_url": i.data_url()} for i in images]
+    return {"role": message.get("role"), "content": parts}
+
+
 class OpenAIResponses(WireProtocol):
     """``openai-responses``: the Responses API with a Bearer key."""
 
@@ -112,8 +128,7 @@ class OpenAIResponses(WireProtocol):
                              if m.get("role") == "system")
         body: dict[str, Any] = {
             "model": call.model,
-            "input": [{"role": m.get("role"), "content": m.get("content") or ""}
-                      for m in call.messages if m.get("role") != "system"],
+            "input": [_input(m) for m in call.messages if m.get("role") != "system"],
             "store": False,  # a chat client keeps its own history
         }
         if system:
