@@ -26,6 +26,7 @@ from ..core.secrets import SecretsFile
 from ..core.text import inert, inert_line
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
 from .import_commands import ImportCommands
+from .assistant_commands import AssistantCommands
 
 if TYPE_CHECKING:
     import argparse
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 class CherryApp(App[None]):
     TITLE = "cherry-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {ThemeCommands, ImportCommands}
+    COMMANDS = App.COMMANDS | {ThemeCommands, ImportCommands, AssistantCommands}
 
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat", id="app.new_chat"),
@@ -50,6 +51,8 @@ class CherryApp(App[None]):
         Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True,
                 id="app.focus_previous"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
+        Binding("f2", "assistants", "Assistants: start a chat with one, edit, new",
+                id="app.assistants", show=False),
     ]
 
     def __init__(self, config_file: Path | None = None, theme: str | None = None,
@@ -270,6 +273,12 @@ class CherryApp(App[None]):
 
     def action_change_theme(self) -> None:  # ctrl+t and the palette's "Theme" command
         open_theme_picker(self)
+
+    def action_assistants(self) -> None:  # F2 and the palette's "Assistants"
+        from .screens.assistants import AssistantPicker, open_assistants
+
+        if not isinstance(self.screen, AssistantPicker):
+            open_assistants(self)
 
     def action_new_chat(self) -> None:
         from .screens.chat import ChatScreen
