@@ -175,3 +175,17 @@ async def test_the_palette_opens_the_picker_everywhere(config_file, llmock, monk
             await pilot.press("escape")
             if where == "provider list":
                 await open_chat(pilot)
+
+
+async def test_help_lists_the_assistant_keys(config_file, llmock, monkeypatch):
+    from cherry_tui.ui.screens.common import help_rows
+    from cherry_tui.ui.screens.help import _sections
+
+    app = app_with_assistants(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(100, 30)):
+        sections = {title: bindings for title, bindings, _note in _sections(app)}
+        rows = {bid: keys for keys, _text, bid in help_rows(app, sections["Assistants (F2)"])}
+        assert (rows["assistants.edit"], rows["assistants.clone"], rows["assistants.delete"],
+                rows["assistants.new"]) == ("e", "c", "d", "n")
+        everywhere = {bid: keys for keys, _t, bid in help_rows(app, sections["Everywhere"])}
+        assert everywhere["app.assistants"] == "f2"
