@@ -28,6 +28,7 @@ from .chat_dialogs import PICKER_CSS
 from .common import commit
 from .dialogs import ConfirmDialog, PromptDialog
 
+PROMPT_WIDTH = 64  # the prompt's start, one line under the name (the list is 70 wide)
 HINT = ("enter starts a chat · ↓ to the list, then e edit · c clone · d delete · n new · "
         "esc cancel")
 
@@ -100,12 +101,10 @@ class AssistantPicker(ModalScreen[Assistant | None]):
             ["problem: " + a.problems[0]] if a.problems else [])
         line = Text.assemble(name, "  ", (inert_line(a.model or "the chat's model"), "italic"),
                              "  ", (" · ".join(tags), "dim"))
-        first = inert_line(a.prompt.strip().splitlines()[0] if a.prompt.strip() else "")
-        if first:
-            line.append("\n  " + first, style="dim")
-        line.no_wrap = True
-        line.overflow = "ellipsis"
-        return Option(line, id=a.name)
+        line.truncate(PROMPT_WIDTH + 2, overflow="ellipsis")
+        first = Text("  " + inert_line(a.prompt.strip()), style="dim")
+        first.truncate(PROMPT_WIDTH + 2, overflow="ellipsis")
+        return Option(Text("\n").join([line, first]) if a.prompt.strip() else line, id=a.name)
 
     def _current(self) -> Assistant | None:
         index = self._options.highlighted
