@@ -189,3 +189,20 @@ async def test_help_lists_the_assistant_keys(config_file, llmock, monkeypatch):
                 rows["assistants.new"]) == ("e", "c", "d", "n")
         everywhere = {bid: keys for keys, _t, bid in help_rows(app, sections["Everywhere"])}
         assert everywhere["app.assistants"] == "f2"
+
+
+async def test_f2_in_the_history_is_its_rename(config_file, llmock, monkeypatch):
+    from cherry_tui.ui.screens.history import HistoryScreen
+
+    app = app_with_assistants(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_chat(pilot)
+        llmock.reply("hi")
+        await ask(pilot, "hello")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), what="history")
+        await pilot.pause()
+        assert app.check_action("assistants", ()) is False
+        await pilot.press("down", "f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, PromptDialog), what="rename")
+        assert "Rename" in str(app.screen.query_one(".title", Static).render())

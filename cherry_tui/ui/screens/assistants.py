@@ -10,7 +10,7 @@ path (:func:`.common.commit`).
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -23,6 +23,7 @@ from ...core import assistants
 from ...core.assistants import Assistant
 from ...core.text import inert_line
 from ..access import cherry_app
+from ..widgets.typeahead import TypeAheadInput
 from .assistant_form import AssistantForm
 from .chat_dialogs import PICKER_CSS
 from .common import commit
@@ -31,6 +32,34 @@ from .dialogs import ConfirmDialog, PromptDialog
 PROMPT_WIDTH = 64  # the prompt's start, one line under the name (the list is 70 wide)
 HINT = ("enter starts a chat · ↓ to the list, then e edit · c clone · d delete · n new · "
         "esc cancel")
+
+
+class AssistantFilter(TypeAheadInput):
+    """The filter: enter starts the chat, read in the order typed (F2 ``rev`` enter
+    ``hello`` enter in one burst lands in the filter, then in the chat's input)."""
+
+    BINDINGS = [Binding("enter", "screen.choose", "Start a chat", id="assistants.choose")]
+
+    async def read_key(self, event: events.Key) -> bool:
+        if self._screen_is_current() and isinstance(self.screen.focused, AssistantList):
+            # ↓ earlier in the same burst moved on to the list: the key is the list's
+            self.app.post_message(events.Key(event.key, event.character))
+            event.stop()
+            event.prevent_default()
+            return True
+        return await super().read_key(event)
+
+
+class AssistantList(OptionList):
+    """The list: its letter keys act on the highlighted assistant."""
+
+    BINDINGS = [
+        Binding("e", "screen.edit", "Edit", id="assistants.edit"),
+        Binding("c", "screen.clone", "Clone", id="assistants.clone"),
+        Binding("d", "screen.delete", "Delete", id="assistants.delete"),
+        Binding("n", "screen.new", "New", id="assistants.new"),
+        Binding("slash", "screen.filter", "Filter", show=False, id="assistants.filter"),
+    ]
 
 
 class AssistantPicker(ModalScreen[Assistant | None]):
@@ -44,28 +73,32 @@ class AssistantPicker(ModalScreen[Assistant | None]):
         Binding("escape", "cancel", "Cancel", id="assistants.cancel"),
         Binding("down", "move(1)", "Down", show=False, id="assistants.down"),
         Binding("up", "move(-1)", "Up", show=False, id="assistants.up"),
-        Binding("e", "edit", "Edit", id="assistants.edit"),
-        Binding("c", "clone", "Clone", id="assistants.clone"),
-        Binding("d", "delete", "Delete", id="assistants.delete"),
-        Binding("n", "new", "New", id="assistants.new"),
-        Binding("slash", "filter", "Filter", show=False, id="assistants.filter"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.shown: list[Assistant] = []
+        self.filled = ""  # the filter text the list shows
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Start a chat with an assistant", classes="title")
-            yield Input(placeholder="type to filter…", id="assistants-filter", compact=True)
-            yield OptionList(id="assistants-list")
+            yield AssistantFilter(placeholder="type to filter…", id="assistants-filter",
+                                  compact=True)
+            yield AssistantList(id="assistants-list")
             yield Static(classes="hint -error", id="assistants-problem")
             yield Static(Text(HINT), classes="hint")
 
     def on_mount(self) -> None:
         self._fill()
-        self.set_focus(self.query_one(Input))
+        # Focus now, not on the next idle: keys read from here on go to the filter.
+        self.set_focus(self.query_one(AssistantFilter))
+
+    async def on_key(self, event: events.Key) -> None:
+        """A key the app gave the screen itself (read before the filter had focus) is
+        read by the filter, in order (see TypeAheadInput); the list's keys stay its own."""
+        if not isinstance(self.focused, AssistantList):
+            await self.query_one(AssistantFilter).read_key(event)
 
     # ------------------------------------------------------------------ the list
     @property
@@ -75,7 +108,8 @@ class AssistantPicker(ModalScreen[Assistant | None]):
     def _fill(self, keep: str | None = None) -> None:
         """Show what matches the filter (hidden ones last, marked); ``keep`` stays
         highlighted when it is still shown."""
-        query = self.query_one(Input).value.strip()
+        self.filled = self.query_one(AssistantFilter).value
+        query = self.filled.strip()
         found = assistants.load(cherry_app(self).config)
         found.sort(key=lambda a: a.hidden)
         options = self._options
@@ -122,8 +156,9 @@ class AssistantPicker(ModalScreen[Assistant | None]):
     def _changed(self) -> None:
         self._fill()
 
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
+    def action_choose(self) -> None:
+        if self.query_one(AssistantFilter).value != self.filled:  # typed ahead: its
+            self._fill()  # Changed message is still queued
         self._choose(self._current())
 
     @on(OptionList.OptionSelected)
@@ -145,12 +180,12 @@ class AssistantPicker(ModalScreen[Assistant | None]):
         if not self.shown:
             return
         if not options.has_focus:  # ↓ from the filter: into the list, where letters act
-            options.focus()
+            self.set_focus(options)  # now: the next key of a burst is the list's
             return
         options.highlighted = max(0, min(len(self.shown) - 1, (options.highlighted or 0) + step))
 
     def action_filter(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one(AssistantFilter).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
