@@ -52,6 +52,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
+from ...core import assistants
 from ...core import history as hist
 from ...core.assistants import Assistant, trim_context
 from ...core.client import (
@@ -852,8 +853,6 @@ class ChatScreen(Screen):
 
     def _reopen_assistant(self, name: str | None) -> None:
         """A saved conversation's assistant: its name, and its context as configured now."""
-        from ...core import assistants
-
         self.assistant_name, self.context = name, None
         if name:
             try:
