@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from . import __version__, cli_client, cli_import
+from . import __version__, cli_assistants, cli_client, cli_import
 from .cli_common import Failure, UsageError, err, get_provider, load_config, save_config
 from .core.addresses import PROVIDER_TYPES
 
@@ -323,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_themes)
 
     cli_client.register(sub)  # models, check, ask
+    cli_assistants.register(sub)  # assistants
     cli_import.register(sub)  # import cherry-studio|providers, export providers
     return parser
 

@@ -17,6 +17,7 @@ import re
 import sys
 
 from .cli_common import Failure, UsageError, get_provider, load_config
+from .core.assistants import Assistant, find, trim_context
 from .core.attachments import TEXT_LIMIT
 from .core.text import inert_line
 
@@ -278,18 +279,26 @@ def cmd_ask(args) -> int:
         raise UsageError(f"temperature {args.temperature:g} is out of range: use 0 to 2")
     if args.max_tokens is not None and args.max_tokens < 1:
         raise UsageError("--max-tokens must be at least 1")
+    if args.top_p is not None and not 0 <= args.top_p <= 1:
+        raise UsageError(f"--top-p {args.top_p:g} is out of range: use 0 to 1")
     if sys.stdout is None:  # started with stdout closed (>&-): nowhere to put the answer
         raise Failure("stdout is closed, so the answer has nowhere to go: run it without "
                       ">&-, or redirect stdout to a file")
     cfg = load_config(args)
-    provider, model = _model_ref(cfg, args.model)
+    helper = _assistant(cfg, args.assistant) if args.assistant else Assistant("")
+    provider, model = _model_ref(cfg, args.model or helper.model)
     if args.file_limit < 1:
         raise UsageError("--file-limit must be at least 1 (KB)")
     message = _prompt(args)
+    system = args.system if args.system is not None else helper.prompt
+    opts = {"temperature": _given(args.temperature, helper.temperature),
+            "max_tokens": _given(args.max_tokens, helper.max_tokens),
+            "top_p": _given(args.top_p, helper.top_p)}
     messages = []
-    if args.system:
-        messages.append({"role": "system", "content": args.system})
+    if system:
+        messages.append({"role": "system", "content": system})
     messages.append(message)
+    messages = trim_context(messages, helper.context)
     keys = _keys(cfg, provider)
     for stream in (sys.stdout, sys.stderr):  # a model's text must not crash a narrow locale
         if hasattr(stream, "reconfigure"):
@@ -298,7 +307,6 @@ def cmd_ask(args) -> int:
             except (ValueError, OSError):
                 pass
     out, err = _Out(sys.stdout), _Out(sys.stderr)
-    opts = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     finish: list[str | None] = [None]
 
     def waiting(event: Waiting | KeySkipped) -> None:
@@ -349,11 +357,32 @@ def cmd_ask(args) -> int:
         _quiet_stdout()
         return 1
     if finish[0] == "length":
-        how = (f"a larger --max-tokens than {args.max_tokens}" if args.max_tokens
+        how = (f"a larger --max-tokens than {opts['max_tokens']}" if opts["max_tokens"]
                else "--max-tokens N, if the server allows more")
         _note(f"note: the answer was cut at the length limit (finish reason 'length'); ask "
               f"for a longer one with {how}")
     return 0
+
+
+def _assistant(cfg, name: str) -> Assistant:
+    """``-a NAME``: the assistant, or a usage error saying what to do."""
+    try:
+        helper = find(cfg, name)
+    except KeyError:
+        raise UsageError(inert_line(f"no assistant {name!r}: cherry-tui assistants lists "
+                                    "them")) from None
+    if helper.problems:
+        raise UsageError(inert_line(f"{helper.problems[0]}: fix it in {cfg.path} "
+                                    "(cherry-tui config check lists every problem)"))
+    if helper.hidden:
+        raise UsageError(inert_line(f"assistant {name!r} is hidden: remove hidden = true from "
+                                    f"[assistants.{name}] in {cfg.path} to use it"))
+    return helper
+
+
+def _given(value, fallback):
+    """The command line's value when given, else the assistant's."""
+    return fallback if value is None else value
 
 
 def _end_lines(*outs: _Out) -> None:
@@ -399,8 +428,13 @@ def register(sub) -> None:
     p.add_argument("-m", "--model", metavar="PROVIDER/MODEL",
                    help="the model to ask (default: default_model from the config); "
                         "PROVIDER alone: its model in default_model, else its first")
+    p.add_argument("-a", "--assistant", metavar="NAME",
+                   help="use this assistant's prompt, model and settings (cherry-tui "
+                        "assistants lists them); -m, -s, -t, --top-p and --max-tokens "
+                        "override its values")
     p.add_argument("-s", "--system", metavar="SYSTEM", help="a system prompt")
     p.add_argument("-t", "--temperature", type=float, metavar="TEMPERATURE")
+    p.add_argument("--top-p", type=float, metavar="P", help="nucleus sampling, 0 to 1")
     p.add_argument("--max-tokens", type=int, metavar="N", help="limit the answer's length")
     p.add_argument("--no-stream", action="store_true", help="wait for the whole answer")
     p.add_argument("--show-reasoning", action="store_true",

@@ -14,11 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import assistants
 from .config import Config, split_model_ref
 from .files import kind
 from .secrets import SecretsFile
 
-TOP_LEVEL = ("theme", "default_model", "max_answer_bytes", "providers", "keymap")
+TOP_LEVEL = ("theme", "default_model", "max_answer_bytes", "providers", "keymap",
+             "assistants")
 PROVIDER_FIELDS = ("name", "type", "address", "enabled", "models", "key", "api_version",
                    "headers", "proxy", "model_kinds")
 
@@ -145,6 +147,12 @@ def check_config(cfg: Config, themes: Iterable[str], binding_ids: Iterable[str])
                 if not isinstance(value, str) or not value.strip():
                     add(f'[keymap] {bid} must be keys in quotes, e.g. "ctrl+g" or "f5,ctrl+g"',
                         ("keymap",), bid)
+
+    for name, field, message, note in assistants.problems(cfg):
+        table = ("assistants", name) if name else ()
+        out.append(Problem(path, message, (find_line(text, table, field) if field else None)
+                           or find_line(text, table) or find_line(text, (), "assistants"),
+                           note))
 
     for key in doc:
         if key not in TOP_LEVEL:

@@ -512,6 +512,55 @@ class Config:
         if default and default.partition("/")[0] == pid and pid not in catalog():
             self.set_value("default_model", None)
 
+    # ------------------------------------------------------------------ named tables
+    @staticmethod
+    def _named(doc: TOMLDocument, section: str, name: str, create: bool) -> Any:
+        """``[section.name]`` in ``doc`` (made when ``create``), or None."""
+        outer = doc.get(section)
+        if outer is None:
+            if not create:
+                return None
+            outer = tomlkit.table(is_super_table=True)
+            doc[section] = outer
+        if not isinstance(outer, dict):
+            raise ValueError(f"{section} in the config file is {files.kind(outer)}, not a "
+                             f"table: fix it ([{section}.NAME] sections) first")
+        if name not in outer:
+            if not create:
+                return None
+            outer[name] = tomlkit.table()
+        table = outer[name]
+        if not isinstance(table, dict):
+            raise ValueError(f"{section}.{name} in the config file is {files.kind(table)}, "
+                             f"not a table: fix it ([{section}.{name}]) first")
+        return table
+
+    def set_named_fields(self, section: str, name: str, values: dict[str, Any]) -> None:
+        """Set fields of ``[section.name]`` (e.g. an assistant); a value None removes its
+        field and a table left empty goes. The table's comments and other keys stay."""
+        def op(doc: TOMLDocument) -> None:
+            create = any(v is not None for v in values.values())
+            table = self._named(doc, section, name, create)
+            if table is None:
+                return
+            for key, value in values.items():
+                if value is None:
+                    table.pop(key, None)
+                elif isinstance(value, str) and "\n" in value:
+                    table[key] = tomlkit.string(value, multiline=True)
+                else:
+                    table[key] = value
+            if len(table) == 0:
+                doc[section].pop(name, None)
+        self._edit(op)
+
+    def remove_named_table(self, section: str, name: str) -> None:
+        """Remove ``[section.name]`` (nothing happens when it is not there)."""
+        def op(doc: TOMLDocument) -> None:
+            if self._named(doc, section, name, create=False) is not None:
+                doc[section].pop(name, None)
+        self._edit(op)
+
     # ------------------------------------------------------------------ saving
     @property
     def dirty(self) -> bool:

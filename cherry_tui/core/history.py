@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     system_prompt TEXT NOT NULL DEFAULT '',
     temperature   REAL,
     created       REAL NOT NULL,
-    updated       REAL NOT NULL
+    updated       REAL NOT NULL,
+    assistant     TEXT                -- the assistant the chat started with (NULL: none)
 );
 CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated DESC);
 CREATE TABLE IF NOT EXISTS messages (
@@ -250,6 +251,7 @@ class Conversation:
     temperature: float | None = None
     created: float = 0.0
     updated: float = 0.0
+    assistant: str | None = None  # the assistant's name (core.assistants), if any
     messages: list[Message] = field(default_factory=list)  # the kept versions
     snippet: str | None = None  # set by search()
     tree: Tree | None = None  # every version, set by History.get()
@@ -314,10 +316,15 @@ class History:
             return False
         if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             return False
+        if "assistant" not in (rows["conversations"] or ""):  # made before assistants
+            return False
         self.fts = "trigram" if "trigram" in (rows["message_fts"] or "") else "unicode61"
         return True
 
     def _migrate(self) -> None:
+        conv_cols = {r["name"] for r in self.db.execute("PRAGMA table_info(conversations)")}
+        if "assistant" not in conv_cols:
+            self.db.execute("ALTER TABLE conversations ADD COLUMN assistant TEXT")
         cols = {r["name"] for r in self.db.execute("PRAGMA table_info(messages)")}
         if "parent_id" not in cols:
             for stmt in _MIGRATE_VERSIONS.split(";"):
@@ -376,7 +383,7 @@ class History:
         return Conversation(id=row["id"], title=row["title"], model=row["model"],
                             system_prompt=row["system_prompt"],
                             temperature=row["temperature"], created=row["created"],
-                            updated=row["updated"])
+                            updated=row["updated"], assistant=row["assistant"])
 
     @staticmethod
     def _message(row: sqlite3.Row) -> Message:
@@ -394,16 +401,17 @@ class History:
 
     # ------------------------------------------------------------------ conversations
     def create(self, title: str = "", model: str | None = None, system_prompt: str = "",
-               temperature: float | None = None) -> Conversation:
+               temperature: float | None = None,
+               assistant: str | None = None) -> Conversation:
         now = time.time()
         with self._tx():
             cur = self.db.execute(
                 "INSERT INTO conversations(title, model, system_prompt, temperature, created, "
-                "updated) VALUES (?, ?, ?, ?, ?, ?)",
-                (title, model, system_prompt, temperature, now, now))
+                "updated, assistant) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (title, model, system_prompt, temperature, now, now, assistant))
         return Conversation(id=_rowid(cur), title=title, model=model,
                             system_prompt=system_prompt, temperature=temperature,
-                            created=now, updated=now)
+                            created=now, updated=now, assistant=assistant)
 
     def get(self, conversation_id: int, messages: bool = True) -> Conversation | None:
         row = self.db.execute("SELECT * FROM conversations WHERE id=?",
@@ -429,8 +437,8 @@ class History:
         return int(self.db.execute("SELECT count(*) FROM conversations").fetchone()[0])
 
     def update(self, conversation_id: int, **fields: object) -> None:
-        """Set title, model, system_prompt and/or temperature."""
-        allowed = {"title", "model", "system_prompt", "temperature"}
+        """Set title, model, system_prompt, temperature and/or assistant."""
+        allowed = {"title", "model", "system_prompt", "temperature", "assistant"}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"unknown conversation fields: {', '.join(sorted(bad))}")

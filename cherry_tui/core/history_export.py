@@ -34,6 +34,8 @@ def _markdown(conv: Conversation) -> str:
     out = [f"# {conv.display_title}", ""]
     if conv.model:
         out.append(f"- Model: `{conv.model}`")
+    if conv.assistant:
+        out.append(f"- Assistant: {conv.assistant}")
     if conv.temperature is not None:
         out.append(f"- Temperature: {conv.temperature:g}")
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(conv.created or time.time()))

@@ -17,7 +17,7 @@ from weakref import WeakSet
 from textual import events
 from textual.app import App
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.notifications import SeverityLevel
 
 from ..core.config import Config
@@ -26,6 +26,7 @@ from ..core.secrets import SecretsFile
 from ..core.text import inert, inert_line
 from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
 from .import_commands import ImportCommands
+from .assistant_commands import AssistantCommands
 
 if TYPE_CHECKING:
     import argparse
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 class CherryApp(App[None]):
     TITLE = "cherry-tui"
     CSS_PATH = Path(__file__).with_name("app.tcss")
-    COMMANDS = App.COMMANDS | {ThemeCommands, ImportCommands}
+    COMMANDS = App.COMMANDS | {ThemeCommands, ImportCommands, AssistantCommands}
 
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat", id="app.new_chat"),
@@ -50,6 +51,10 @@ class CherryApp(App[None]):
         Binding("shift+tab", "focus_previous", "Previous field", show=False, priority=True,
                 id="app.focus_previous"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
+        # Priority: the list opens when F2 is read, so a burst typed right after it
+        # ("f2 rev enter hello enter" over a laggy SSH link) reaches its filter.
+        Binding("f2", "assistants", "Assistants: start a chat with one, edit, new",
+                id="app.assistants", show=False, priority=True),
     ]
 
     def __init__(self, config_file: Path | None = None, theme: str | None = None,
@@ -271,6 +276,11 @@ class CherryApp(App[None]):
     def action_change_theme(self) -> None:  # ctrl+t and the palette's "Theme" command
         open_theme_picker(self)
 
+    def action_assistants(self) -> None:  # F2 and the palette's "Assistants"
+        from .screens.assistants import open_assistants
+
+        open_assistants(self)
+
     def action_new_chat(self) -> None:
         from .screens.chat import ChatScreen
 
@@ -286,6 +296,10 @@ class CherryApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A screen whose field completes with tab (the import path) takes tab for that.
         wants_tab = getattr(self.screen, "wants_tab", None)
+        if action == "assistants":  # not over a dialog, nor where f2 is the screen's own
+            screen = self.screen  # (the history's rename)
+            return not (isinstance(screen, ModalScreen)
+                        or "f2" in screen._bindings.key_to_bindings)
         return not (action == "focus_next" and callable(wants_tab) and wants_tab())
 
 

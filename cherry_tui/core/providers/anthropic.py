@@ -122,6 +122,8 @@ class Anthropic(WireProtocol):
             body["system"] = system
         if call.temperature is not None:
             body["temperature"] = call.temperature
+        if call.top_p is not None:
+            body["top_p"] = call.top_p
         if call.stream:
             body["stream"] = True
         return Request(resolved.chat, body)

@@ -38,6 +38,7 @@ class ChatCall:
     stream: bool
     temperature: float | None = None
     max_tokens: int | None = None
+    top_p: float | None = None
     # Optional fields a server may refuse (OpenAI's stream_options, Gemini's includeThoughts):
     # after one refusal the client asks that provider without them.
     extras: bool = True

@@ -343,7 +343,7 @@ class Client:
 
     async def complete(self, provider: Provider, keys: Sequence[str], model: str,
                        messages: list[dict[str, Any]], *, temperature: float | None = None,
-                       max_tokens: int | None = None,
+                       max_tokens: int | None = None, top_p: float | None = None,
                        on_wait: Callable[[Waiting | KeySkipped], None] | None = None,
                        retries: int | None = None) -> Completion:
         """A non-streamed answer (text, reasoning, usage, finish_reason), keys scrubbed.
@@ -352,7 +352,7 @@ class Client:
         retries (default: the client's ``max_retries``)."""
         t = self._target(provider, keys)
         request = self._chat_request(t, ChatCall(model, messages, False, temperature,
-                                                 max_tokens))
+                                                 max_tokens, top_p))
         response = await self._open(t, request, model=model, on_wait=on_wait, retries=retries)
         if "event-stream" in response.headers.get("content-type", "").lower():
             return await self._collect(t, response, request.url)  # an exact streaming URL
@@ -381,7 +381,8 @@ class Client:
 
     async def stream_chat(self, provider: Provider, keys: Sequence[str], model: str,
                           messages: list[dict[str, Any]], *, temperature: float | None = None,
-                          max_tokens: int | None = None) -> AsyncIterator[Event]:
+                          max_tokens: int | None = None,
+                          top_p: float | None = None) -> AsyncIterator[Event]:
         """Yield events as they arrive; Finish comes last.
 
         A :class:`Waiting` comes before each pause of a 429 retry, a :class:`KeySkipped`
@@ -391,7 +392,8 @@ class Client:
         generator closes the connection.
         """
         t = self._target(provider, keys)
-        request = self._chat_request(t, ChatCall(model, messages, True, temperature, max_tokens))
+        request = self._chat_request(t, ChatCall(model, messages, True, temperature, max_tokens,
+                                                 top_p))
         url = request.url
         response: httpx.Response | None = None
         async with aclosing(self._attempts(t, request, stream=True, model=model)) as attempts:

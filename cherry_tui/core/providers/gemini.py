@@ -142,6 +142,8 @@ class Gemini(WireProtocol):
         config: dict[str, Any] = {}
         if call.temperature is not None:
             config["temperature"] = call.temperature
+        if call.top_p is not None:
+            config["topP"] = call.top_p
         if call.max_tokens is not None:
             config["maxOutputTokens"] = call.max_tokens
         if call.extras:

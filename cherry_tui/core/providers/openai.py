@@ -49,6 +49,8 @@ def chat_body(call: ChatCall) -> dict[str, Any]:
         body["max_tokens"] = call.max_tokens
     if call.temperature is not None:
         body["temperature"] = call.temperature
+    if call.top_p is not None:
+        body["top_p"] = call.top_p
     if call.stream:
         body["stream"] = True
         if call.extras:

@@ -137,6 +137,8 @@ class OpenAIResponses(WireProtocol):
             body["max_output_tokens"] = max(call.max_tokens, MIN_OUTPUT_TOKENS)
         if call.temperature is not None:
             body["temperature"] = call.temperature
+        if call.top_p is not None:
+            body["top_p"] = call.top_p
         if call.stream:
             body["stream"] = True
         return Request(resolved.chat, body)

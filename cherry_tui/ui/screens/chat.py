@@ -17,6 +17,7 @@ Keys (ids in parentheses, for ``[keymap]``):
     ctrl+s             settings: title, system prompt, temperature  (chat.settings)
     ctrl+n             new conversation                (chat.new)
     ctrl+y             copy the selected (else the last) answer  (chat.copy)
+    F2                 assistants: start a chat with one, edit, new  (app.assistants)
     tab                to the log: ↑↓ select a message, c copy, t reasoning, e edit,
                        [ ] (or ← →) older / newer version of the selected turn
     ctrl+p             every action by name (export, rename, delete, ...)
@@ -51,7 +52,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 from textual.worker import Worker
 
+from ...core import assistants
 from ...core import history as hist
+from ...core.assistants import Assistant, trim_context
 from ...core.client import (
     ContentDelta, Finish, KeySkipped, ProviderError, ReasoningDelta, Usage, Waiting,
     neutralize_controls,
@@ -121,15 +124,21 @@ class ChatScreen(Screen):
         Binding("ctrl+y", "copy", "Copy", id="chat.copy", show=False, priority=True),
     ]
 
-    def __init__(self, conversation_id: int | None = None):
+    def __init__(self, conversation_id: int | None = None,
+                 assistant: Assistant | None = None):
         super().__init__()
         self.open_id = conversation_id
+        self._start_assistant = assistant  # applied at mount (a new chat with it)
+        self.assistant_name: str | None = None  # the conversation's assistant, if any
+        self.context: int | None = None  # earlier messages sent (the assistant's); None: all
         self.conv: Conversation | None = None
         self.turns = Tree()  # every version of every turn
         self.messages: list[Message] = []  # the kept versions: what is shown and sent
         self.model_ref: str | None = None
         self.system_prompt = ""
         self.temperature: float | None = None
+        self.top_p: float | None = None  # from the assistant, if any
+        self.max_tokens: int | None = None
         self.title_text = ""
         self.editing: Message | None = None
         self.worker: Worker | None = None
@@ -174,6 +183,8 @@ class ChatScreen(Screen):
         if self.open_id is not None:
             self.open_conversation(self.open_id)
         else:
+            if self._start_assistant is not None:
+                self._apply_assistant(self._start_assistant)
             self._intro()
             self._restore_draft()
         self.chat_input.focus()
@@ -207,7 +218,8 @@ class ChatScreen(Screen):
             state = "editing your last message · esc cancels"
         else:
             state = ""
-        extra = []
+        extra = [f"assistant: {inert_line(self.assistant_name)}"] if self.assistant_name \
+            else []
         if self.temperature is not None:
             extra.append(f"t={self.temperature:g}")
         if self.system_prompt:
@@ -252,12 +264,13 @@ class ChatScreen(Screen):
         if self.conv is None:
             conv = Conversation(id=-1, title=self.title_text, model=self.model_ref,
                                 system_prompt=self.system_prompt,
-                                temperature=self.temperature, tree=self.turns)
+                                temperature=self.temperature, tree=self.turns,
+                                assistant=self.assistant_name)
 
             def create(db: History) -> None:
                 made = db.create(title=conv.title, model=conv.model,
                                  system_prompt=conv.system_prompt,
-                                 temperature=conv.temperature)
+                                 temperature=conv.temperature, assistant=conv.assistant)
                 conv.id, conv.created, conv.updated = made.id, made.created, made.updated
 
             self._write(create)
@@ -368,7 +381,7 @@ class ChatScreen(Screen):
                 out.append({"role": "user", "content": m.content})
             elif m.role == "assistant" and m.content.strip():
                 out.append({"role": "assistant", "content": m.content})
-        return out
+        return trim_context(out, self.context)
 
     def _answer(self) -> None:
         """Ask the model for an answer to the conversation so far."""
@@ -410,7 +423,8 @@ class ChatScreen(Screen):
             info = await asyncio.to_thread(key_info, provider, cherry_app(self).config.path)
             n = 0
             async for event in cherry_app(self).client.stream_chat(
-                    provider, info.keys, model, api_messages, temperature=self.temperature):
+                    provider, info.keys, model, api_messages, temperature=self.temperature,
+                    top_p=self.top_p, max_tokens=self.max_tokens):
                 n += 1
                 if not n % 32:
                     await asyncio.sleep(0)  # a fast server: let keys and frames in
@@ -747,6 +761,8 @@ class ChatScreen(Screen):
         self.editing = None
         self.title_text = ""
         self.system_prompt, self.temperature = "", None
+        self.top_p = self.max_tokens = None
+        self.assistant_name, self.context = None, None
         self.log_view.clear()
         self._intro()
         self._restore_draft()
@@ -810,6 +826,7 @@ class ChatScreen(Screen):
         self.turns = conv.tree or Tree.line(conv.messages)
         self.messages = conv.messages
         self.system_prompt, self.temperature = conv.system_prompt, conv.temperature
+        self._reopen_assistant(conv.assistant)
         self.title_text = ""
         self.editing = None
         if conv.model:
@@ -819,6 +836,38 @@ class ChatScreen(Screen):
         self._restore_draft()
         self._update_bar()
         self.chat_input.focus()
+
+    # ------------------------------------------------------------------ assistants
+    def use_assistant(self, assistant: Assistant) -> None:
+        """Start a new conversation with the assistant's prompt, model and settings."""
+        if self.streaming is not None:
+            self.notify("An answer is still arriving: esc stops it first.", severity="warning")
+            return
+        self.action_new_conversation()
+        self._apply_assistant(assistant)
+        self.log_view.clear()
+        self._intro()  # again: it names the assistant's model
+
+    def _apply_assistant(self, assistant: Assistant) -> None:
+        self.assistant_name, self.context = assistant.name, assistant.context
+        self.system_prompt, self.temperature = assistant.prompt, assistant.temperature
+        self.top_p, self.max_tokens = assistant.top_p, assistant.max_tokens
+        if assistant.model:
+            self.model_ref = assistant.model
+        self._update_bar()
+
+    def _reopen_assistant(self, name: str | None) -> None:
+        """A saved conversation's assistant: its name, and its context, top_p and
+        max_tokens as configured now."""
+        self.assistant_name, self.context = name, None
+        self.top_p = self.max_tokens = None
+        if name:
+            try:
+                found = assistants.find(cherry_app(self).config, name)
+                self.context, self.top_p, self.max_tokens = (found.context, found.top_p,
+                                                             found.max_tokens)
+            except KeyError:  # deleted since: the name stays, every message is sent
+                pass
 
     def action_export(self) -> None:
         if self.conv is None or not self.messages:

@@ -16,6 +16,8 @@ from .common import help_rows
 def _sections(app) -> list[tuple[str, list, str]]:
     from .editor import EditorScreen
     from .models import FetchModelsScreen, ModelsScreen
+    from .assistant_form import AssistantForm
+    from .assistants import AssistantFilter, AssistantList, AssistantPicker
     from .chat import chat_help_sections
     from .providers import FILTER_HELP, ProvidersScreen
 
@@ -39,6 +41,11 @@ def _sections(app) -> list[tuple[str, list, str]]:
         ("Fetched model list", FetchModelsScreen.BINDINGS,
          "Type to filter (fuzzy); space marks [x]; enter adds the marked ones."),
         *chat_help_sections(),
+        ("Assistants (F2)", [*AssistantFilter.BINDINGS, *AssistantList.BINDINGS,
+                             *AssistantPicker.BINDINGS, *AssistantForm.BINDINGS],
+         "Type to filter; enter starts a new chat with the assistant. ↓ reaches the list, "
+         "where e, c, d and n act; d hides a built-in (e and ctrl+s show it again). The "
+         "form saves to config.toml at once, comments kept."),
     ]
 
 
