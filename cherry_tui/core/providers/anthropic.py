@@ -111,21 +111,14 @@ class Anthropic(WireProtocol):
         return headers
 
     def chat_request(self, resolved: Resolved, call: ChatCall) -> Request:
-        system = "\n\n".join(str(m.get("content") or "") for m in call.messages
-                             if m.get("role") == "system")
         body: dict[str, Any] = {
             "model": call.model,
             "messages": [wire_message(m) for m in call.messages if m.get("role") != "system"],
             "max_tokens": call.max_tokens or ANTHROPIC_DEFAULT_MAX_TOKENS,
         }
-        if system:
+        if system := call.system_text():
             body["system"] = system
-        if call.temperature is not None:
-            body["temperature"] = call.temperature
-        if call.top_p is not None:
-            body["top_p"] = call.top_p
-        if call.stream:
-            body["stream"] = True
+        body.update(call.sampling())
         return Request(resolved.chat, body)
 
     def decoder(self) -> AnthropicStreamDecoder:

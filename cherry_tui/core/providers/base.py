@@ -43,6 +43,24 @@ class ChatCall:
     # after one refusal the client asks that provider without them.
     extras: bool = True
 
+    def system_text(self) -> str:
+        """The system messages joined: for protocols that take the system prompt apart
+        from the conversation (Anthropic, Responses, Gemini)."""
+        return "\n\n".join(str(m.get("content") or "") for m in self.messages
+                           if m.get("role") == "system")
+
+    def sampling(self) -> dict[str, Any]:
+        """``temperature``, ``top_p`` and ``stream`` as the OpenAI-style bodies name them,
+        only those the caller set."""
+        out: dict[str, Any] = {}
+        if self.temperature is not None:
+            out["temperature"] = self.temperature
+        if self.top_p is not None:
+            out["top_p"] = self.top_p
+        if self.stream:
+            out["stream"] = True
+        return out
+
 
 @dataclass(frozen=True)
 class Request:

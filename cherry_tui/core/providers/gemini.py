@@ -133,8 +133,7 @@ class Gemini(WireProtocol):
         return {"x-goog-api-key": key} if key else {}
 
     def chat_request(self, resolved: Resolved, call: ChatCall) -> Request:
-        system = "\n\n".join(str(m.get("content") or "") for m in call.messages
-                             if m.get("role") == "system")
+        system = call.system_text()
         body: dict[str, Any] = {"contents": [
             _content(m) for m in call.messages if m.get("role") != "system"]}
         if system:

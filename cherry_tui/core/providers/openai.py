@@ -47,12 +47,8 @@ def chat_body(call: ChatCall) -> dict[str, Any]:
                             "messages": [wire_message(m) for m in call.messages]}
     if call.max_tokens is not None:
         body["max_tokens"] = call.max_tokens
-    if call.temperature is not None:
-        body["temperature"] = call.temperature
-    if call.top_p is not None:
-        body["top_p"] = call.top_p
+    body.update(call.sampling())
     if call.stream:
-        body["stream"] = True
         if call.extras:
             body["stream_options"] = {"include_usage": True}
     return body

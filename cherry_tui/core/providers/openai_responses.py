@@ -124,23 +124,16 @@ class OpenAIResponses(WireProtocol):
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def chat_request(self, resolved: Resolved, call: ChatCall) -> Request:
-        system = "\n\n".join(str(m.get("content") or "") for m in call.messages
-                             if m.get("role") == "system")
         body: dict[str, Any] = {
             "model": call.model,
             "input": [_input(m) for m in call.messages if m.get("role") != "system"],
             "store": False,  # a chat client keeps its own history
         }
-        if system:
+        if system := call.system_text():
             body["instructions"] = system
         if call.max_tokens is not None:
             body["max_output_tokens"] = max(call.max_tokens, MIN_OUTPUT_TOKENS)
-        if call.temperature is not None:
-            body["temperature"] = call.temperature
-        if call.top_p is not None:
-            body["top_p"] = call.top_p
-        if call.stream:
-            body["stream"] = True
+        body.update(call.sampling())
         return Request(resolved.chat, body)
 
     def decoder(self) -> ResponsesStreamDecoder:
