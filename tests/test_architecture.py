@@ -96,6 +96,22 @@ def test_importing_core_loads_no_ui_library():
     assert [m for m in result["loaded"] if forbidden(m)] == []
 
 
+def test_importing_core_loads_no_ui_library_even_when_one_is_installed():
+    """Nothing blocked: Rich is installed (Textual needs it), and httpx would load it
+    (and Pygments) for its own command line unless core keeps that out."""
+    code = ("import importlib, json, sys\n"
+            "for module in sys.argv[1:]:\n"
+            "    importlib.import_module(module)\n"
+            "print(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code, *core_modules()], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    loaded = json.loads(out.stdout)
+    assert "httpx" in loaded
+    assert [m for m in loaded if m.split(".")[0] in ("rich", "textual", "pygments", "click")] \
+        == []
+
+
 def imports_of(path: Path, package: str) -> list[tuple[int, str]]:
     """Every module an ``import`` or ``from ... import`` in ``path`` (a module of
     ``package``) names, made absolute."""
