@@ -332,25 +332,8 @@ class Config:
 
     @staticmethod
     def _table(doc: TOMLDocument, pid: str, create: bool = True) -> Any:
-        providers = doc.get("providers")
-        if providers is None:
-            if not create:
-                return None
-            providers = tomlkit.table(is_super_table=True)
-            doc["providers"] = providers
-        if not isinstance(providers, dict):
-            raise ValueError(f"providers in the config file is {files.kind(providers)}, "
-                             "not a table: fix it ([providers.ID] sections) before changing "
-                             "providers")
-        if pid not in providers:
-            if not create:
-                return None
-            providers[pid] = tomlkit.table()
-        table = providers[pid]
-        if not isinstance(table, dict):
-            raise ValueError(f"providers.{pid} in the config file is {files.kind(table)}, "
-                             f"not a table: fix it ([providers.{pid}]) before changing it")
-        return table
+        """``[providers.pid]`` in ``doc`` (made when ``create``), or None."""
+        return Config._named(doc, "providers", pid, create)
 
     def set_value(self, key: str, value: Any) -> None:
         """Set (or with None remove) a top-level value such as theme or default_model."""
