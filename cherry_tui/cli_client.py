@@ -19,7 +19,7 @@ import sys
 from .cli_common import Failure, UsageError, get_provider, load_config
 from .core.assistants import Assistant, find, trim_context
 from .core.attachments import TEXT_LIMIT
-from .core.text import inert_line
+from .core.text import inert, inert_line
 
 TEXT_LIMIT_KB = TEXT_LIMIT // 1024
 
@@ -90,9 +90,7 @@ class _Out:
         if not text:
             return
         if self.tty:
-            from .core.client import neutralize_controls
-
-            text = neutralize_controls(text)
+            text = inert(text)
         self.stream.write(text)
         self.stream.flush()
         self.last = text[-1]

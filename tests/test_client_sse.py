@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from cherry_tui.core.text import inert
 from cherry_tui.core.client import (
     AnthropicStreamDecoder,
     ContentDelta,
@@ -21,7 +22,6 @@ from cherry_tui.core.client import (
     ThinkSplitter,
     Usage,
     _StreamProblem,
-    neutralize_controls,
     parse_model_list,
     parse_openai_completion,
 )
@@ -275,8 +275,8 @@ def test_model_list_shapes():
     assert parse_model_list({"detail": "nope"}) is None
 
 
-def test_neutralize_controls():
+def test_the_gate_on_a_stream_of_mixed_controls():
     raw = "red \x1b[31mtext\x1b[0m\x07 title\x1b]0;pwned\x07 csi\x9b2J ok\ttab\r\nline\rback"
-    safe = neutralize_controls(raw)
+    safe = inert(raw)
     assert "\x1b" not in safe and "\x07" not in safe and "\x9b" not in safe and "\r" not in safe
     assert "^[[31mtext" in safe and "\ttab\nline" in safe and "^Mback" in safe

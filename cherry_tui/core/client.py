@@ -18,20 +18,13 @@ from .providers.events import (
 from .providers.openai import OpenAIStreamDecoder, parse_openai_completion
 from .providers.sse import SSEEvent, SSEParser
 from .providers.think import ThinkSplitter
-from .text import inert
-
 _StreamProblem = StreamProblem  # the tests' old name for it
-
-
-def neutralize_controls(text: str) -> str:
-    """The outside-text gate (kept under its old name): see :mod:`cherry_tui.core.text`."""
-    return inert(text)
 
 
 __all__ = [
     "MAX_ANSWER_BYTES", "AnthropicStreamDecoder", "CheckResult", "Client", "Completion",
     "ContentDelta", "Event", "Finish", "KeySkipped", "OpenAIStreamDecoder", "ProviderError",
     "ReasoningDelta", "SSEEvent", "SSEParser", "StreamProblem", "ThinkSplitter", "Usage",
-    "Waiting", "_StreamProblem", "answer_limit", "neutralize_controls", "parse_anthropic_message",
+    "Waiting", "_StreamProblem", "answer_limit", "parse_anthropic_message",
     "parse_model_list", "parse_openai_completion", "proxy_for", "socks_missing",
 ]

@@ -57,7 +57,6 @@ from ...core import history as hist
 from ...core.assistants import Assistant, trim_context
 from ...core.client import (
     ContentDelta, Finish, KeySkipped, ProviderError, ReasoningDelta, Usage, Waiting,
-    neutralize_controls,
 )
 from ...core.config import split_model_ref
 from ...core.history import Conversation, History, Message, Tree
@@ -727,7 +726,7 @@ class ChatScreen(Screen):
             self.notify("Nothing to copy yet.")
             return
         # what the screen shows: control characters visible, never live in a paste
-        text = neutralize_controls(text)
+        text = inert(text)
         self.app.copy_to_clipboard(text)
         self.notify(f"Copied {len(text):,} characters (through the terminal: OSC 52).")
 

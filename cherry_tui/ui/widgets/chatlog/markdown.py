@@ -22,12 +22,12 @@ from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
 
-from ....core.client import neutralize_controls
+from ....core.text import inert
 
 
 def clean(text: str) -> str:
     """Model/user text made safe to show: control characters visible, tabs expanded."""
-    return neutralize_controls(text).expandtabs(4)
+    return inert(text).expandtabs(4)
 
 
 def _parser(block_only: bool = False) -> MarkdownIt:
