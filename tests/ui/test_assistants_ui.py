@@ -10,6 +10,7 @@ from cherry_tui.ui.screens.assistant_form import AssistantForm
 from cherry_tui.ui.screens.assistants import AssistantPicker
 from cherry_tui.ui.screens.chat import ChatScreen
 from cherry_tui.ui.screens.dialogs import ConfirmDialog, PromptDialog
+from cherry_tui.ui.widgets.chat_bar import ChatBar
 
 from _chat_helpers import ask, history_file, mock_app, open_chat, type_text, wait_for
 
@@ -33,7 +34,7 @@ def app_with_assistants(config_file, llmock, monkeypatch):
 
 
 def bar(screen: ChatScreen) -> str:
-    return str(screen.query_one("#chat-bar", Static).render())
+    return str(screen.query_one("#chat-bar", ChatBar).render())
 
 
 async def open_picker(pilot) -> AssistantPicker:

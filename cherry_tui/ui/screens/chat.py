@@ -11,7 +11,9 @@ Keys (ids in parentheses, for ``[keymap]``):
                        meant as stop; with unsent text in the input it asks first)
     ctrl+c             while an answer arrives: stop it (chat.interrupt); else copy
     ctrl+l             choose this conversation's model (fuzzy filter; ctrl+d in the
-                       picker also makes it the default for new chats)  (chat.model)
+                       picker also makes it the default for new chats; ctrl+a adds it
+                       to the models answering: several answer side by side)  (chat.model)
+    @provider/model    in a message: that model answers it (several: each of them)
     ctrl+r             retry / regenerate the last answer  (chat.retry)
     ctrl+o             history: open, rename, delete, search, export  (chat.history)
     ctrl+s             settings: title, system prompt, temperature  (chat.settings)
@@ -19,7 +21,8 @@ Keys (ids in parentheses, for ``[keymap]``):
     ctrl+y             copy the selected (else the last) answer  (chat.copy)
     F2                 assistants: start a chat with one, edit, new  (app.assistants)
     tab                to the log: ↑↓ select a message, c copy, t reasoning, e edit,
-                       [ ] (or ← →) older / newer version of the selected turn
+                       [ ] (or ← →) older / newer version of the selected turn,
+                       enter keeps one of several answers, x stops the selected one
     ctrl+p             every action by name (export, rename, delete, ...)
 
 The conversation is saved as it happens (see cherry_tui.core.history); the answer's
@@ -38,18 +41,19 @@ import math
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 
-from rich.text import Text
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.css.query import NoMatches
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Footer
 from textual.worker import Worker
 
 from ...core import assistants
@@ -61,8 +65,10 @@ from ...core.client import (
 from ...core.config import split_model_ref
 from ...core.history import Conversation, History, Message, Tree
 from ...core.history_writer import HistoryWriter, Skipped
+from ...core.model_mentions import MAX_MODELS, mentioned, without_mentions
 from ...core.text import inert, inert_line
 from ..access import cherry_app
+from ..widgets.chat_bar import ChatBar
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
 from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
@@ -73,6 +79,15 @@ STOP_GRACE = 1.0  # s after an answer ends in which esc still means "stop", neve
 
 
 DRAFT_DEBOUNCE = 0.5  # seconds of no typing before the draft is saved
+
+
+@dataclass(eq=False)
+class Answering:
+    """One answer arriving: its worker, and the text not yet saved to the history."""
+
+    worker: Worker | None = None
+    content: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
 
 
 class ChatCommands(Provider):
@@ -100,9 +115,6 @@ class ChatCommands(Provider):
 class ChatScreen(Screen):
     DEFAULT_CSS = """
     ChatScreen { layout: vertical; }
-    ChatScreen #chat-bar {
-        height: 1; width: 100%; background: $panel; color: $text; padding: 0 1;
-    }
     ChatScreen ChatLog { height: 1fr; }
     ChatScreen ChatInput { margin: 0 0; }
     """
@@ -123,26 +135,33 @@ class ChatScreen(Screen):
         Binding("ctrl+y", "copy", "Copy", id="chat.copy", show=False, priority=True),
     ]
 
+    # The chat's state; the top bar (ChatBar) is bound to it and follows it.
+    model_ref: var[str | None] = var(None)  # the model answering (the first, with several)
+    compare: var[tuple[str, ...]] = var(())  # other models answering each question too
+    answering: var[int] = var(0)  # answers arriving now
+    editing: var[Message | None] = var(None, always_update=True)  # the message edited
+    shown_title: var[str] = var("New conversation")
+    assistant_name: var[str | None] = var(None)  # the conversation's assistant, if any
+    system_prompt: var[str] = var("")
+    temperature: var[float | None] = var(None)
+    bar_details: var[str] = var("")
+    bar_state: var[str] = var("")
+
     def __init__(self, conversation_id: int | None = None,
                  assistant: Assistant | None = None):
         super().__init__()
         self.open_id = conversation_id
         self._start_assistant = assistant  # applied at mount (a new chat with it)
-        self.assistant_name: str | None = None  # the conversation's assistant, if any
         self.context: int | None = None  # earlier messages sent (the assistant's); None: all
         self.conv: Conversation | None = None
         self.turns = Tree()  # every version of every turn
         self.messages: list[Message] = []  # the kept versions: what is shown and sent
-        self.model_ref: str | None = None
-        self.system_prompt = ""
-        self.temperature: float | None = None
         self.top_p: float | None = None  # from the assistant, if any
         self.max_tokens: int | None = None
-        self.title_text = ""
-        self.editing: Message | None = None
-        self.worker: Worker | None = None
-        self.streaming: AnswerEntry | None = None
-        self._unsaved: tuple[list[str], list[str]] = ([], [])
+        self.title_text = ""  # the title set for a conversation not yet saved
+        self.streams: dict[AnswerEntry, Answering] = {}  # the answers arriving
+        self.group: list[AnswerEntry] = []  # the last turn's answers, when several
+        self._group_hint: Entry | None = None  # how to keep one of them
         self._pending_text: str | None = None
         self._intro_entry: Entry | None = None
         self._draft_timer: Timer | None = None
@@ -154,7 +173,9 @@ class ChatScreen(Screen):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        yield Static(id="chat-bar")
+        yield ChatBar(id="chat-bar").data_bind(
+            ChatScreen.model_ref, ChatScreen.compare, title=ChatScreen.shown_title,
+            details=ChatScreen.bar_details, state=ChatScreen.bar_state)
         yield ChatLog(id="chat-log")
         yield ChatInput(id="chat-input")
         yield Footer()
@@ -187,7 +208,6 @@ class ChatScreen(Screen):
             self._intro()
             self._restore_draft()
         self.chat_input.focus()
-        self._update_bar()
 
     def on_unmount(self) -> None:
         self._save_draft()  # leaving the chat (back, or the app quits)
@@ -208,39 +228,43 @@ class ChatScreen(Screen):
                     "provider list (esc goes back), then ctrl+l here chooses it.")
         self._intro_entry = self.log_view.add(NoticeEntry(text))
 
-    def _update_bar(self) -> None:
-        model = self.model_ref or "no model: ctrl+l"
-        title = self.title_text or (self.conv.display_title if self.conv else "New conversation")
-        if self.streaming is not None:
-            state = "answering… esc stops"
-        elif self.editing is not None:
-            state = "editing your last message · esc cancels"
-        else:
-            state = ""
+    @property
+    def streaming(self) -> AnswerEntry | None:
+        """The first answer still arriving, None when none is."""
+        return next(iter(self.streams), None)
+
+    @property
+    def worker(self) -> Worker | None:
+        """The worker of :attr:`streaming`."""
+        return self.streams[self.streaming].worker if self.streaming is not None else None
+
+    def compute_bar_state(self) -> str:
+        if self.answering > 1:
+            return f"{self.answering} answering… esc stops"
+        if self.answering:
+            return "answering… esc stops"
+        if self.editing is not None:
+            return "editing your last message · esc cancels" if (
+                self.messages and self.editing is self._last_user()) \
+                else "editing an earlier message · esc cancels"
+        return ""
+
+    def compute_bar_details(self) -> str:
         extra = [f"assistant: {inert_line(self.assistant_name)}"] if self.assistant_name \
             else []
         if self.temperature is not None:
             extra.append(f"t={self.temperature:g}")
         if self.system_prompt:
             extra.append("system prompt")
-        left = Text.assemble((inert_line(model), "bold"), "  ·  ", inert_line(title))
-        if extra:
-            left.append("  ·  " + ", ".join(extra), style="dim")
-        bar = self.query_one("#chat-bar", Static)
-        width = max(10, bar.size.width - 2 if bar.size.width else 78)
-        if state:
-            room = width - len(state) - 2
-            if left.cell_len > room:
-                left.truncate(max(5, room), overflow="ellipsis")
-            left.append(" " * max(2, width - left.cell_len - len(state)))
-            left.append(state, style="bold")
-        else:
-            left.truncate(width, overflow="ellipsis")
-        left.no_wrap = True
-        bar.update(left)
+        return ", ".join(extra)
 
-    def on_resize(self) -> None:
-        self._update_bar()
+    def _show_title(self) -> None:
+        """The bar shows the conversation's title (after it was set or changed)."""
+        self.shown_title = self.title_text or (
+            self.conv.display_title if self.conv else "New conversation")
+
+    def _last_user(self) -> Message | None:
+        return next((m for m in reversed(self.messages) if m.role == "user"), None)
 
     # ------------------------------------------------------------------ history
     def _read(self, conversation_id: int) -> Conversation | None:
@@ -288,18 +312,20 @@ class ChatScreen(Screen):
                     if msg.role == "user" else None)
 
     def _save_partial(self) -> None:
-        """Called after each re-render of the stream: save what arrived since."""
-        content, reasoning = self._unsaved
-        if (content or reasoning) and self.streaming is not None:
-            msg = self.streaming.message
-            text, thought = "".join(content), "".join(reasoning)
+        """Called after each re-render of the streams: save what arrived since."""
+        for entry, stream in self.streams.items():
+            if not (stream.content or stream.reasoning):
+                continue
+            msg = entry.message
+            text, thought = "".join(stream.content), "".join(stream.reasoning)
 
-            def append(db: History) -> None:
+            def append(db: History, msg: Message = msg, text: str = text,
+                       thought: str = thought) -> None:
                 db.append_partial(_row_id(msg), text, thought)  # (else finish() keeps it)
 
             self._write(append)
-            content.clear()
-            reasoning.clear()
+            stream.content.clear()
+            stream.reasoning.clear()
 
     # ------------------------------------------------------------------ drafts
     def _draft_key(self) -> Callable[[], int | None]:
@@ -354,6 +380,11 @@ class ChatScreen(Screen):
             self._pending_text = text
             self.action_pick_model()
             return
+        if mentioned(text, self._all_refs()) and not without_mentions(
+                text, self._all_refs()).strip():
+            self.notify("Type the question after the models it is for.", severity="warning")
+            return
+        self._settle_group()
         if self.editing is not None:  # a new version of that turn: a branch
             parent = self.editing.parent
             self._drop_from(self.editing)
@@ -366,44 +397,76 @@ class ChatScreen(Screen):
         self._add_message(msg)
         conv = self._ensure_conversation()
         if not conv.title:
-            conv.title = hist.title_from(text)
+            conv.title = hist.title_from(without_mentions(text, self._all_refs()) or text)
+            self._show_title()
         self.messages.append(msg)
         self.log_view.add(self._entry_for(msg))
         self._answer()
+
+    def _all_refs(self) -> list[str]:
+        """Every model a message can mention (``@provider/model``)."""
+        return model_refs(cherry_app(self).config)
+
+    def answering_refs(self) -> list[str]:
+        """The models that answer the last question: those it mentions, else this
+        conversation's model(s)."""
+        last = self._last_user()
+        named = mentioned(last.content, self._all_refs()) if last is not None else []
+        if named:
+            return named[:MAX_MODELS]
+        return [self.model_ref, *self.compare] if self.model_ref else []
 
     def api_messages(self) -> list[dict]:
         out: list[dict] = []
         if self.system_prompt.strip():
             out.append({"role": "system", "content": self.system_prompt})
+        refs = self._all_refs()
         for m in self.messages:
             if m.role == "user":
-                out.append({"role": "user", "content": m.content})
+                out.append({"role": "user", "content": without_mentions(m.content, refs)})
             elif m.role == "assistant" and m.content.strip():
                 out.append({"role": "assistant", "content": m.content})
         return trim_context(out, self.context)
 
     def _answer(self) -> None:
-        """Ask the model for an answer to the conversation so far."""
-        ref = self.model_ref
-        if ref is None:  # callers choose a model first; never send without one
+        """Ask the model(s) for an answer to the conversation so far: with several, the
+        answers arrive at once, one after another in the log, each a version of the turn
+        (the first is kept until the user keeps another)."""
+        refs = self.answering_refs()
+        if not refs:  # callers choose a model first; never send without one
             self.action_pick_model()
             return
         api_messages = self.api_messages()
         parent = self.messages[-1] if self.messages else None
-        ans = self.turns.add(Message("assistant", model=ref, status=hist.STREAMING), parent)
-        self._add_message(ans)
-        self.messages.append(ans)
-        entry = AnswerEntry(ans, streaming=True)
-        entry.versions = self.turns.version(ans)
         self._clear_hints()
-        self.log_view.add(entry)
-        self.streaming = entry
-        self._unsaved = ([], [])
-        self._update_bar()
-        self.worker = self.run_worker(self._stream(entry, ref, api_messages), group="chat",
-                                      exclusive=True, exit_on_error=False)
+        entries = []
+        for ref in refs:
+            ans = self.turns.add(Message("assistant", model=ref, status=hist.STREAMING),
+                                 parent)
+            self._add_message(ans)
+            entries.append(AnswerEntry(ans, streaming=True))
+        first = entries[0].message
+        if len(entries) > 1:
+            self.turns.select(first)
+            self._write(lambda db: db.select_version(_row_id(first)))
+            self.group = entries
+        self.messages.append(first)
+        for entry in entries:
+            entry.versions = self.turns.version(entry.message)
+            entry.kept = len(entries) > 1 and entry.message is first
+            self.log_view.add(entry)
+            stream = self.streams[entry] = Answering()
+            stream.worker = self.run_worker(
+                self._stream(entry, entry.message.model or "", api_messages, stream),
+                group="chat", exit_on_error=False)
+        if self.group:
+            self._group_hint = self.log_view.add(NoticeEntry(
+                f"{len(entries)} answers: the first is kept until you keep another (tab, ↑↓ "
+                "to it, enter) · x stops the selected one, esc all"))
+        self.answering = len(self.streams)
 
-    async def _stream(self, entry: AnswerEntry, ref: str, api_messages: list[dict]) -> None:
+    async def _stream(self, entry: AnswerEntry, ref: str, api_messages: list[dict],
+                      stream: Answering) -> None:
         from ...core.secrets import key_info
 
         msg = entry.message
@@ -411,7 +474,7 @@ class ChatScreen(Screen):
         entry.started = started
         status, error, finish = hist.DONE, None, None
         log = self.log_view
-        unsaved_content, unsaved_reasoning = self._unsaved
+        unsaved_content, unsaved_reasoning = stream.content, stream.reasoning
         try:
             try:
                 pid, model = split_model_ref(ref)
@@ -471,7 +534,7 @@ class ChatScreen(Screen):
             entry.note = error
         if status == hist.ERROR:
             entry.note = "ctrl+r retries · ctrl+l chooses another model"
-        self._unsaved = ([], [])
+        self.streams.pop(entry, None)
         conv = self.conv
 
         def finish_(db: History) -> None:  # first the history: this also runs at quit
@@ -479,19 +542,17 @@ class ChatScreen(Screen):
             db.finish(msg)
 
         self._write(finish_, recovery=lambda: _recovery_text(conv, msg))
-        self.streaming = None
-        self.worker = None
         self._answer_ended = time.monotonic()
         if not self.is_attached or not self.is_mounted:
             return
+        self.answering = len(self.streams)
         try:
             self.log_view.update_entry(entry)
-            self._update_bar()
         except NoMatches:  # the screen is being torn down
             pass
 
     def _clear_hints(self) -> None:
-        for entry in self.log_view.entries[-3:]:
+        for entry in self.log_view.entries[-2 - MAX_MODELS:]:
             if isinstance(entry, AnswerEntry) and entry.note and \
                     entry.message.status == hist.ERROR:
                 entry.note = None
@@ -501,8 +562,7 @@ class ChatScreen(Screen):
     def action_stop_or_back(self) -> None:
         """esc: stop the answer; else cancel editing; else leave the log; else go back,
         asking first when the input holds text not sent."""
-        if self.worker is not None and self.streaming is not None:
-            self.worker.cancel()
+        if self._stop_all():
             return
         if self.editing is not None:
             original, self.editing = self.editing.content, None
@@ -510,7 +570,6 @@ class ChatScreen(Screen):
                 self.chat_input.clear()
             else:  # what the user changed is theirs: it stays, to send as a new message
                 self.notify("Editing cancelled: your changed text stays in the input.")
-            self._update_bar()
             return
         if self.focused is not self.chat_input and self.log_view.has_focus:
             self.log_view.select(None)
@@ -539,10 +598,65 @@ class ChatScreen(Screen):
             yes="Leave"), leave)
 
     def action_interrupt(self) -> None:
-        """ctrl+c: stop the answer while one arrives; otherwise ctrl+c keeps its meaning."""
-        if self.worker is None or self.streaming is None:
+        """ctrl+c: stop the answers while any arrive; otherwise ctrl+c keeps its meaning."""
+        if not self._stop_all():
             raise SkipAction()
-        self.worker.cancel()
+
+    def _stop_all(self) -> bool:
+        """Stop every answer arriving; False when none was."""
+        workers = [s.worker for s in self.streams.values() if s.worker is not None]
+        for worker in workers:
+            worker.cancel()
+        return bool(workers)
+
+    def action_stop_selected(self) -> None:
+        """x in the log: stop the selected answer only (the others go on)."""
+        entry = self.log_view.selected_entry
+        stream = self.streams.get(entry) if isinstance(entry, AnswerEntry) else None
+        if stream is None or stream.worker is None:
+            self.notify("That answer is not arriving: esc stops all of them.")
+            return
+        stream.worker.cancel()
+
+    def action_keep(self) -> None:
+        """enter in the log, on one of several answers to the same question: the
+        conversation goes on from that one (the others stay, as versions of the turn)."""
+        entry = self.log_view.selected_entry
+        if not isinstance(entry, AnswerEntry) or entry not in self.group:
+            self.notify("Select one of the answers to the last question first (tab, ↑↓).")
+            return
+        chosen = entry.message
+        self.turns.select(chosen)
+        self._write(lambda db: db.select_version(_row_id(chosen)))
+        self.messages[-1] = chosen
+        for other in self.group:
+            other.kept = other is entry
+            self.log_view.update_entry(other)
+        model = inert_line((chosen.model or "this model").split("/", 1)[-1])
+        self.notify(f"Kept the answer of {model}: the conversation goes on from it.",
+                    markup=False)
+
+    def _settle_group(self) -> None:
+        """The last question's several answers leave the log but the kept one (the
+        others stay in the history: [ ] browses them)."""
+        group, self.group = self.group, []
+        if len(group) < 2:
+            return
+        log = self.log_view
+        present = [j for j, e in enumerate(log.entries) if e in group]
+        if not present:
+            return
+        tail = [e for e in log.entries[present[0]:]
+                if e not in group and e is not self._group_hint]
+        self._group_hint = None
+        log.remove_from(present[0])
+        kept = self.messages[-1] if self.messages else None
+        for entry in group:
+            entry.kept = False
+            if entry.message is kept:
+                log.add(entry)
+        for other in tail:
+            log.add(other)
 
     @on(ChatInput.Submitted)
     def _follow_new_message(self) -> None:
@@ -586,7 +700,11 @@ class ChatScreen(Screen):
             if choice is None:
                 self._pending_text = None
                 return
+            if choice.toggle:
+                self._toggle_model(choice.ref)
+                return
             self.set_model(choice.ref)
+            self.compare = ()
             if choice.make_default:
                 self._make_default(choice.ref)
             if self._pending_text:
@@ -594,7 +712,30 @@ class ChatScreen(Screen):
                 self.send(text)
 
         self.app.push_screen(
-            ModelPicker(refs, self.model_ref, cherry_app(self).config.default_model), chosen)
+            ModelPicker(refs, self.model_ref, cherry_app(self).config.default_model,
+                        self.answering_models()), chosen)
+
+    def answering_models(self) -> tuple[str, ...]:
+        """The models that answer each question of this conversation."""
+        return (self.model_ref, *self.compare) if self.model_ref else ()
+
+    def _toggle_model(self, ref: str) -> None:
+        """ctrl+a in the picker: ``ref`` answers each question too, or no longer."""
+        models = list(self.answering_models())
+        if ref in models:
+            if len(models) == 1:
+                self.notify("This model is the one answering: enter in the picker "
+                            "chooses another.")
+                return
+            models.remove(ref)
+            said = f"{inert_line(ref)} no longer answers."
+        else:
+            models.append(ref)
+            said = f"{inert_line(ref)} answers too: {len(models)} models answer each question."
+        if models[0] != self.model_ref:
+            self.set_model(models[0])
+        self.compare = tuple(models[1:])
+        self.notify(said, markup=False)
 
     def _make_default(self, ref: str) -> None:
         """ctrl+d in the picker: the user asked for this model in new chats too."""
@@ -614,7 +755,6 @@ class ChatScreen(Screen):
         if not self.messages and log.entries and log.entries == [self._intro_entry]:
             log.clear()  # the greeting names the model: say the new one
             self._intro()
-        self._update_bar()
 
     def action_regenerate(self) -> None:
         if self.streaming is not None:
@@ -626,6 +766,7 @@ class ChatScreen(Screen):
         if not self.model_ref:
             self.action_pick_model()
             return
+        self._settle_group()
         last = self.messages[-1]
         if last.role == "assistant":
             self._drop_from(last)  # from the view: it stays, as an earlier version
@@ -651,6 +792,10 @@ class ChatScreen(Screen):
         if action == "version":  # shown (footer) and active only on a turn with versions
             msg = getattr(self._target_entry(), "message", None)
             return msg is not None and len(self.turns.siblings(msg)) > 1
+        if action == "keep":  # on one of several answers to the last question
+            return self.log_view.selected_entry in self.group
+        if action == "stop_selected":
+            return self.log_view.selected_entry in self.streams
         return True
 
     def action_version(self, step: int) -> None:
@@ -659,6 +804,7 @@ class ChatScreen(Screen):
         if self.streaming is not None:
             self.notify("An answer is still arriving: esc stops it first.", severity="warning")
             return
+        self._settle_group()  # several answers shown: the kept one stays, then browse
         entry = self._target_entry()
         msg = getattr(entry, "message", None)
         if msg is None or msg not in self.messages:
@@ -685,7 +831,6 @@ class ChatScreen(Screen):
         for m in self.turns.path(chosen):
             log.add(self._entry_for(m))
         log.select(index)
-        self._update_bar()
 
     @on(ChatInput.EditLast)
     def action_edit_last(self) -> None:
@@ -708,7 +853,6 @@ class ChatScreen(Screen):
         self.chat_input.text = inert(msg.content)  # from the history file: shown inert
         self.chat_input.move_cursor(self.chat_input.document.end)
         self.chat_input.focus()
-        self._update_bar()
 
     def _target_entry(self) -> Entry | None:
         log = self.log_view
@@ -757,6 +901,7 @@ class ChatScreen(Screen):
         self.conv = None
         self.turns = Tree()
         self.messages = []
+        self.group = []
         self.editing = None
         self.title_text = ""
         self.system_prompt, self.temperature = "", None
@@ -766,7 +911,7 @@ class ChatScreen(Screen):
         self._intro()
         self._restore_draft()
         self.chat_input.focus()
-        self._update_bar()
+        self._show_title()
 
     def action_settings(self) -> None:
         current = ChatSettings(inert_line(self.conv.title if self.conv else self.title_text),
@@ -786,7 +931,7 @@ class ChatScreen(Screen):
                     temperature=conv.temperature))
             else:
                 self.title_text = result.title
-            self._update_bar()
+            self._show_title()
             self.notify("Settings saved for this conversation.")
 
         self.app.push_screen(SettingsDialog(current), done)
@@ -806,7 +951,7 @@ class ChatScreen(Screen):
                 self.action_new_conversation()
             elif self.conv is not None and self.conv.id in screen.renamed:
                 self.conv.title = screen.renamed[self.conv.id]
-                self._update_bar()
+                self._show_title()
             if isinstance(result, int):
                 self.open_conversation(result)
             elif result == NEW:
@@ -824,6 +969,7 @@ class ChatScreen(Screen):
         self.conv = conv
         self.turns = conv.tree or Tree.line(conv.messages)
         self.messages = conv.messages
+        self.group = []
         self.system_prompt, self.temperature = conv.system_prompt, conv.temperature
         self._reopen_assistant(conv.assistant)
         self.title_text = ""
@@ -833,7 +979,7 @@ class ChatScreen(Screen):
         self.log_view.load([self._entry_for(m) for m in conv.messages
                             if m.role in ("user", "assistant")])
         self._restore_draft()
-        self._update_bar()
+        self._show_title()
         self.chat_input.focus()
 
     # ------------------------------------------------------------------ assistants
@@ -853,7 +999,6 @@ class ChatScreen(Screen):
         self.top_p, self.max_tokens = assistant.top_p, assistant.max_tokens
         if assistant.model:
             self.model_ref = assistant.model
-        self._update_bar()
 
     def _reopen_assistant(self, name: str | None) -> None:
         """A saved conversation's assistant: its name, and its context, top_p and
@@ -886,7 +1031,7 @@ class ChatScreen(Screen):
                 conv = self.conv
                 conv.title = title.strip()
                 self._write(lambda db: db.rename(_saved_id(conv), conv.title))
-                self._update_bar()
+                self._show_title()
 
         self.app.push_screen(PromptDialog("Rename conversation", "Title",
                                           inert_line(self.conv.title)), done)
@@ -934,6 +1079,13 @@ class ChatScreen(Screen):
             ("Chat: older version of the turn", "[ in the log (tab)", "version(-1)"),
             ("Chat: newer version of the turn", "] in the log (tab)", "version(1)"),
             ("Chat: choose model", "ctrl+l", "pick_model"),
+            ("Chat: ask several models (compare)",
+             "ctrl+l, then ctrl+a on each model to add; or @provider/model in a message",
+             "pick_model"),
+            ("Chat: keep the selected answer", "enter on one of several answers in the log",
+             "keep"),
+            ("Chat: stop the selected answer", "x in the log; esc stops all",
+             "stop_selected"),
             ("Chat: history", "ctrl+o: open, search, rename, delete", "history"),
             ("Chat: settings (system prompt, temperature)", "ctrl+s", "settings"),
             ("Chat: new conversation", "ctrl+n", "new_conversation"),
@@ -982,7 +1134,8 @@ def chat_help_sections() -> list[tuple[str, list, str]]:
          "ones, marked ‹ 2/3 ›; the one shown is what the conversation goes on from."),
         ("Model picker", [*PickerFilter.BINDINGS, *ModelPicker.BINDINGS],
          "Type to filter (fuzzy); enter chooses this conversation's model; ctrl+d also "
-         "makes it the default for new chats."),
+         "makes it the default for new chats; ctrl+a adds it to the models answering "
+         "(or takes it out): several answer each question side by side."),
         ("Chat settings", SettingsDialog.BINDINGS,
          "Title, system prompt and temperature of this conversation."),
         ("Chat history", HistoryScreen.BINDINGS,

@@ -9,6 +9,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static, TextArea
@@ -16,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from ...core.config import Config
 from ...core.model_kinds import CHAT_KINDS
+from ...core.model_mentions import MAX_MODELS
 from ...core.text import inert_line
 from ..widgets.typeahead import TypeAheadInput
 from ..highlight import inert_highlight
@@ -48,6 +50,7 @@ class ModelChoice:
 
     ref: str
     make_default: bool = False
+    toggle: bool = False  # ctrl+a: add ``ref`` to the models answering, or take it out
 
 
 class PickerFilter(TypeAheadInput):
@@ -57,12 +60,14 @@ class PickerFilter(TypeAheadInput):
     BINDINGS = [
         Binding("enter", "screen.choose", "Choose", id="picker.choose"),
         Binding("ctrl+d", "screen.choose(True)", "Choose, make default", id="picker.default"),
+        Binding("ctrl+a", "screen.add_model", "Add / remove (compare)", id="picker.compare"),
     ]
 
 
 class ModelPicker(ModalScreen[ModelChoice | None]):
     """Type to filter (fuzzy); ↑↓ move; enter chooses; ctrl+d also makes it the default;
-    esc cancels.
+    ctrl+a adds the model to those answering (several models answer each question side by
+    side), or takes it out; esc cancels. ✓ marks the models answering now.
 
     Keys typed ahead (``ctrl+l seed enter hello`` in one burst) go where they were meant:
     those read before the filter had focus reach the screen, which hands them to the
@@ -83,11 +88,12 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
     ]
 
     def __init__(self, refs: list[str], current: str | None = None,
-                 default: str | None = None):
+                 default: str | None = None, answering: tuple[str, ...] = ()):
         super().__init__()
         self.refs = refs
         self.current = current
         self.default = default
+        self.answering = answering or ((current,) if current else ())
         self.shown: list[str] = []
         self.filled = ""  # the filter text the list shows
 
@@ -105,7 +111,14 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
                     "list (esc, then enter on a provider).")
         default = f"default for new chats: {inert_line(self.default)}" if self.default \
             else "no default model yet"
-        return f"↑↓ move · enter choose · ctrl+d choose and make default · esc cancel\n{default}"
+        return ("↑↓ move · enter choose · ctrl+d choose and make default · esc cancel\n"
+                f"ctrl+a: it answers too (compare) · {default}")
+
+    def _label(self, ref: str, matcher: Matcher | None) -> Content:
+        label = inert_highlight(matcher, ref) if matcher else Content(inert_line(ref))
+        if len(self.answering) < 2:  # one model answers: nothing to mark
+            return label
+        return Content("✓ " if ref in self.answering else "  ") + label
 
     def _problem(self, text: str) -> None:
         """Said in the dialog, not in a toast that may cover it."""
@@ -135,11 +148,11 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             scored = [s for s in scored if s[0] > 0]
             scored.sort(key=lambda s: (-s[0], s[1]))
             self.shown = [ref for _, _, ref in scored]
-            options.add_options([Option(inert_highlight(matcher, ref), id=ref)
+            options.add_options([Option(self._label(ref, matcher), id=ref)
                                  for ref in self.shown])
         else:
             self.shown = list(self.refs)
-            options.add_options([Option(Text(inert_line(ref)), id=ref) for ref in self.shown])
+            options.add_options([Option(self._label(ref, None), id=ref) for ref in self.shown])
         if self.shown:
             index = self.shown.index(self.current) if (
                 self.current in self.shown and not query.strip()) else 0
@@ -161,6 +174,22 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
             self.dismiss(None)
         else:
             self._problem("No model matches: change the filter (esc cancels).")
+
+    def action_add_model(self) -> None:
+        """ctrl+a: the highlighted model answers too from now on (or no longer)."""
+        query = self.query_one(PickerFilter).value
+        if query != self.filled:
+            self._fill(query)
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not self.shown:
+            self._problem("No model matches: change the filter (esc cancels).")
+            return
+        ref = self.shown[options.highlighted]
+        if ref not in self.answering and len(self.answering) >= MAX_MODELS:
+            self._problem(f"{MAX_MODELS} models answer already: ctrl+a on one of them "
+                          "takes it out.")
+            return
+        self.dismiss(ModelChoice(ref, toggle=True))
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

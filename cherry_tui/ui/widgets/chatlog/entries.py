@@ -161,7 +161,8 @@ class AnswerEntry(Entry):
         self.first_token: float | None = None
         self.rate: float | None = None  # tokens per second while generating, if measured
         self.note: str | None = None  # a hint under the answer, e.g. how to retry
-        self._head: tuple[Renderer | None, list[Strip]] = (None, [])
+        self.kept = False  # the one kept of several answers to a question (compare)
+        self._head: tuple[Renderer | None, str, list[Strip]] = (None, "", [])
         if message.content:
             self.body.append(message.content)
         if message.reasoning:
@@ -214,10 +215,11 @@ class AnswerEntry(Entry):
     # -- rendering
     def build(self, r: Renderer, budget: float | None = None) -> list[list[Strip]]:
         msg = self.message
-        if self._head[0] is not r:
-            self._head = (r, r.text(inert_line(msg.model or "assistant") + self.version_mark(),
-                                    "chatlog--assistant"))
-        parts = [self._head[1]]
+        head = inert_line(msg.model or "assistant") + self.version_mark() + (
+            "  ✓ kept" if self.kept else "")
+        if self._head[0] is not r or self._head[1] != head:
+            self._head = (r, head, r.text(head, "chatlog--assistant"))
+        parts = [self._head[2]]
         if self._reasoning:
             parts.append(self._reasoning_lines(r, budget))
         self.body.skip_ahead = self.follow_end

@@ -58,6 +58,8 @@ class ChatLog(ScrollView, can_focus=True):
         Binding("c", "screen.copy", "Copy", id="chatlog.copy"),
         Binding("t", "screen.toggle_reasoning", "Reasoning", id="chatlog.reasoning"),
         Binding("e", "screen.edit_selected", "Edit", id="chatlog.edit"),
+        Binding("enter", "screen.keep", "Keep", id="chatlog.keep"),
+        Binding("x", "screen.stop_selected", "Stop this", id="chatlog.stop"),
         Binding("left_square_bracket,left", "screen.version(-1)", "Older version",
                 key_display="[", id="chatlog.version_prev"),
         Binding("right_square_bracket,right", "screen.version(1)", "Newer version",

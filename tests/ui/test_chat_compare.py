@@ -1,0 +1,228 @@
+"""Several models answer one question at once (issue 14, item 3), through Pilot against
+llmock (a real local server): mentions and the picker's ctrl+a ask them, the answers
+stream side by side, each stops on its own, all are saved, and the one kept is what the
+next request continues from."""
+
+from __future__ import annotations
+
+from llmock.scenarios import Match, Reply, StreamFault
+
+from textual.widgets import OptionList
+
+from cherry_tui.core.history import STOPPED
+from cherry_tui.ui.screens.chat_dialogs import ModelPicker
+from cherry_tui.ui.screens.chat import ChatScreen
+from cherry_tui.ui.widgets.chat_bar import ChatBar
+from cherry_tui.ui.widgets.chatlog import AnswerEntry
+
+from _chat_helpers import (
+    history_file, log_text, mock_app, open_chat, type_text, wait_answer, wait_for,
+)
+
+MODELS = ("gpt-4o-mini", "gpt-4o")
+
+
+def reply(llmock, model: str, text: str) -> None:
+    llmock.add(Reply(text=text, match=Match(model=model)))
+
+
+def answers(screen: ChatScreen) -> list[AnswerEntry]:
+    return [e for e in screen.log_view.entries if isinstance(e, AnswerEntry)]
+
+
+def chat_requests(llmock) -> list:
+    return [r for r in llmock.requests if r.path.endswith("/chat/completions")]
+
+
+def sent_messages(record) -> list[dict]:
+    return record.body["messages"]
+
+
+async def highlight(pilot, ref: str) -> None:
+    """↓ in the open model picker until ``ref`` is highlighted."""
+    picker = pilot.app.screen
+    assert isinstance(picker, ModelPicker)
+    for _ in range(len(picker.shown)):
+        if picker.shown[picker.query_one(OptionList).highlighted or 0] == ref:
+            return
+        await pilot.press("down")
+    raise AssertionError(f"{ref} is not in the picker")
+
+
+def picker_text(app) -> str:
+    options = app.screen.query_one(OptionList)
+    return "\n".join(str(options.get_option_at_index(i).prompt)
+                     for i in range(options.option_count))
+
+
+async def select_answer(pilot, screen: ChatScreen, model: str) -> None:
+    """tab into the log, then ↑ until the answer of ``model`` is selected."""
+    await pilot.press("tab")
+    for _ in range(6):
+        entry = screen.log_view.selected_entry
+        if isinstance(entry, AnswerEntry) and entry.message.model == f"mock/{model}":
+            return
+        await pilot.press("up")
+    raise AssertionError(f"no answer of {model} to select")
+
+
+async def test_mentions_ask_two_models_and_the_kept_answer_goes_on(
+        config_file, llmock, monkeypatch, tmp_path):
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    reply(llmock, "gpt-4o-mini", "Mini says: rsync.")
+    reply(llmock, "gpt-4o", "Big says: scp is simpler.")
+    async with app.run_test(size=(80, 40)) as pilot:
+        screen = await open_chat(pilot)
+        await type_text(pilot, "@mock/gpt-4o-mini @mock/gpt-4o how do I copy a folder?")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+        await wait_answer(pilot)
+        # both were asked the question, without the mentions
+        reqs = chat_requests(llmock)
+        assert sorted(r.body["model"] for r in reqs) == sorted(MODELS)
+        for r in reqs:
+            assert sent_messages(r)[-1] == {"role": "user",
+                                            "content": "how do I copy a folder?"}
+        shown = log_text(screen)
+        assert "Mini says: rsync." in shown and "Big says: scp is simpler." in shown
+        assert "mock/gpt-4o-mini" in shown and "mock/gpt-4o " in shown + " "
+        first, second = answers(screen)
+        assert first.kept and not second.kept  # the first model's, until one is kept
+
+        # keep the second: the next question continues from it
+        await select_answer(pilot, screen, "gpt-4o")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert second.kept and not first.kept
+        assert "✓ kept" in log_text(screen)
+        await pilot.press("escape")  # back to the input
+        reply(llmock, "gpt-4o-mini", "Because it is secure.")
+        await type_text(pilot, "why?")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(chat_requests(llmock)) == 3, what="the next request")
+        await wait_answer(pilot)
+        sent = sent_messages(chat_requests(llmock)[-1])
+        assert sent[-3:] == [
+            {"role": "user", "content": "how do I copy a folder?"},
+            {"role": "assistant", "content": "Big says: scp is simpler."},
+            {"role": "user", "content": "why?"},
+        ]
+        # the other answer left the log but not the history: [ ] browses it
+        shown = log_text(screen)
+        assert "Mini says: rsync." not in shown
+        assert "Big says: scp is simpler." in shown and "‹ 2/2 ›" in shown
+        conv_id = screen.conv.id
+
+    db = history_file(tmp_path)
+    conv = db.get(conv_id)
+    kept = [m.content for m in conv.messages]
+    assert kept == ["@mock/gpt-4o-mini @mock/gpt-4o how do I copy a folder?",
+                    "Big says: scp is simpler.", "why?", "Because it is secure."]
+    sibs = conv.tree.siblings(conv.messages[1])
+    assert [m.content for m in sibs] == ["Mini says: rsync.", "Big says: scp is simpler."]
+
+
+async def test_picker_ctrl_a_adds_a_model_then_enter_goes_back_to_one(
+        config_file, llmock, monkeypatch):
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await open_chat(pilot)
+        assert screen.model_ref == "mock/gpt-4o-mini"
+        await pilot.press("ctrl+l")
+        await type_text(pilot, "gpt-4o")
+        await pilot.pause()
+        await highlight(pilot, "mock/gpt-4o")
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="picker closed")
+        assert screen.answering_models() == ("mock/gpt-4o-mini", "mock/gpt-4o")
+        await pilot.pause()
+        assert "gpt-4o-mini + gpt-4o" in str(screen.query_one(ChatBar).render())
+
+        reply(llmock, "gpt-4o-mini", "one")
+        reply(llmock, "gpt-4o", "two")
+        await type_text(pilot, "count")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+        await wait_answer(pilot)
+        assert sorted(r.body["model"] for r in chat_requests(llmock)) == sorted(MODELS)
+
+        # enter in the picker chooses one model alone again
+        await pilot.press("ctrl+l")
+        await type_text(pilot, "gpt-4o")
+        await highlight(pilot, "mock/gpt-4o")
+        assert "✓ mock/gpt-4o" in picker_text(app)  # the models answering are marked
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="picker closed")
+        assert screen.answering_models() == ("mock/gpt-4o",)
+        reply(llmock, "gpt-4o", "three")
+        await type_text(pilot, "again")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(chat_requests(llmock)) == 3, what="one request")
+        await wait_answer(pilot)
+        assert chat_requests(llmock)[-1].body["model"] == "gpt-4o"
+        assert len(answers(screen)) == 2  # the first turn settled to its kept answer
+
+
+async def test_one_of_two_stops_on_its_own_and_both_are_saved(
+        config_file, llmock, monkeypatch, tmp_path):
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    reply(llmock, "gpt-4o-mini", "The quick answer.")
+    # the big model sends a little, then stalls: a slow server
+    llmock.add(Reply(text="A slow and long answer " * 20, match=Match(model="gpt-4o")))
+    llmock.add(StreamFault("stall", after_chunks=6, stall_seconds=30, times=1,
+                           match=Match(model="gpt-4o", stream=True)))
+    async with app.run_test(size=(80, 40)) as pilot:
+        screen = await open_chat(pilot)
+        await type_text(pilot, "@mock/gpt-4o-mini @mock/gpt-4o go")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+        quick, slow = answers(screen)
+        await wait_for(pilot, lambda: quick not in screen.streams, what="the quick answer")
+        assert slow in screen.streams and screen.answering == 1
+        await wait_for(pilot, lambda: slow.content.startswith("A slow"), what="the slow start")
+
+        await select_answer(pilot, screen, "gpt-4o")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not screen.streams, what="the slow answer to stop")
+        assert slow.message.status == STOPPED
+        assert quick.message.status != STOPPED and quick.content == "The quick answer."
+        assert "■ stopped" in log_text(screen)
+        conv_id = screen.conv.id
+
+    db = history_file(tmp_path)
+    conv = db.get(conv_id)
+    sibs = conv.tree.siblings(conv.messages[1])
+    assert [(m.model, m.status) for m in sibs] == [("mock/gpt-4o-mini", "done"),
+                                                   ("mock/gpt-4o", STOPPED)]
+    assert sibs[1].content.startswith("A slow")  # what arrived before the stop is kept
+
+
+async def test_esc_stops_every_answer(config_file, llmock, monkeypatch):
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    for model in MODELS:
+        llmock.add(Reply(text="word " * 50, match=Match(model=model)))
+        llmock.add(StreamFault("stall", after_chunks=2, stall_seconds=30, times=1,
+                               match=Match(model=model, stream=True)))
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await open_chat(pilot)
+        await type_text(pilot, "@mock/gpt-4o @mock/gpt-4o-mini hi")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.answering == 2, what="two answers arriving")
+        assert "2 answering" in str(screen.query_one(ChatBar).render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not screen.streams, what="both stopped")
+        assert [e.message.status for e in answers(screen)] == [STOPPED, STOPPED]
+        # the first mentioned model answers first, and is the one kept
+        assert answers(screen)[0].message.model == "mock/gpt-4o"
+        assert isinstance(app.screen, ChatScreen)  # esc stopped; it did not leave
+
+
+async def test_a_mention_alone_is_not_sent(config_file, llmock, monkeypatch):
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await open_chat(pilot)
+        await type_text(pilot, "@mock/gpt-4o")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.chat_input.text == "@mock/gpt-4o"  # kept, to finish
+        assert not chat_requests(llmock) and not screen.messages
