@@ -12,6 +12,8 @@ Workloads (see ../shared/bench/README.md):
   b20k    B: 900 KB in 20,000 block chunks (the bare app only with --bare-b: it takes minutes)
   echo    key echo (one key every 0.25 s) while A streams at 200/s: median / 90th pct / max
   launch  launch to the provider list drawn vs the bare app's first screen (--launch-runs each)
+  a200x2  issue 14: A at 200/s from two models at once (one question, two answers streaming
+          side by side, a text file attached): CPU submit to end (cherry-tui only)
 
     .venv/bin/python tests/benchmarks/bench_issue11.py [--only a200 b2k ...] [--bare-b]
 
@@ -34,16 +36,18 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-WORKLOADS = ("a200", "a", "b2k", "b20k", "echo", "launch")
+WORKLOADS = ("a200", "a", "b2k", "b20k", "echo", "launch", "a200x2")
 CONFIG = """default_model = "bench/bench"
 [providers.bench]
 name = "Bench"
 type = "openai"
 address = "http://127.0.0.1:{port}/v1"
 key = "env:BENCH_KEY"
-models = ["bench"]
+models = ["bench", "bench2"]
 enabled = true
 """
+ATTACHED = "".join(f"2026-11-29 12:00:{i % 60:02d} INFO worker {i}: request served\n"
+                   for i in range(1000))  # a 50 KB log file
 
 
 def default_bench_dir() -> Path:
@@ -94,7 +98,7 @@ class FakeServer:
 
 def drive(bench: Path, tmp: Path, program: list[str], *, ready: str, before: list[str],
           port: int | None, prompt: bool = True, extra: list[str] = (),  # type: ignore[assignment]
-          timeout: float = 120) -> dict:
+          timeout: float = 120, prompt_text: str | None = None) -> dict:
     home = tmp / "home"
     (home / "config" / "cherry-tui").mkdir(parents=True, exist_ok=True)
     if port is not None:
@@ -109,7 +113,7 @@ def drive(bench: Path, tmp: Path, program: list[str], *, ready: str, before: lis
     for step in before:
         argv += ["--before", step]
     if prompt:
-        argv += ["--prompt", "hello", "--submit", "Enter", "--first", "Section 0",
+        argv += ["--prompt", prompt_text or "hello", "--submit", "Enter", "--first", "Section 0",
                  "--done", "END-OF-ANSWER"]
     argv += [*extra, "--", *program]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 60)
@@ -121,13 +125,14 @@ def drive(bench: Path, tmp: Path, program: list[str], *, ready: str, before: lis
 
 
 def run_stream(args: argparse.Namespace, tmp: Path, who: str, server_args: list[str],
-               extra: list[str] = (), timeout: float = 120) -> dict:  # type: ignore[assignment]
+               extra: list[str] = (), timeout: float = 120,  # type: ignore[assignment]
+               prompt: str | None = None) -> dict:
     server = FakeServer(args.bench_dir, tmp, *server_args)
     try:
         if who == "cherry":
             r = drive(args.bench_dir, tmp / who, args.program, ready="Bench",
                       before=["key:C-n", "wait:New conversation with bench/bench"],
-                      port=server.port, extra=extra, timeout=timeout)
+                      port=server.port, extra=extra, timeout=timeout, prompt_text=prompt)
         else:
             r = drive(args.bench_dir, tmp / who, [sys.executable,
                                                   str(args.bench_dir / "bare_textual_chat.py")],
@@ -227,6 +232,15 @@ def main() -> None:
                              ["--echo-every", "0.25", "--echo-start", "0.5"])
             rows.append(("key echo while A streams at 200/s: median / 90th / max",
                          echo_cell(ours), echo_cell(ref)))
+        if "a200x2" in args.only:
+            log = tmp / "service.log"
+            log.write_text(ATTACHED)
+            ours = run_stream(args, tmp, "cherry", [*a, "--rate", "200", "--model", "bench",
+                                                    "--model", "bench2"],
+                              prompt=f"@bench/bench @bench/bench2 @{log} hello")
+            raw["a200x2"] = {"cherry-tui": ours}
+            rows.append(("A at 200/s from 2 models at once, a 50 KB file attached: CPU",
+                         fmt(ours, "answer_cpu_s"), "-"))
         if "launch" in args.only:
             ours_l: list[float] = []
             bare_l: list[float] = []
