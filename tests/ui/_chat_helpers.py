@@ -32,6 +32,20 @@ def mock_app(config_file, llmock, monkeypatch, models=("gpt-4o-mini",),
     return app
 
 
+def app_with_toml(config_file, address: str, toml: str,
+                  models=("gpt-4o-mini", "gpt-4o")) -> CherryApp:
+    """A CherryApp with a provider "Mock" at ``address`` and ``toml`` (assistants, ...)
+    added to its config file by hand, as a user would."""
+    app = CherryApp(config_file)
+    pid = app.config.add_provider("Mock", "openai", address)
+    app.config.set_provider_field(pid, "key", "env:MOCK_KEY")
+    app.config.set_models(pid, list(models))
+    app.config.save()
+    config_file.write_text(config_file.read_text() + toml)
+    app.config.reload()
+    return app
+
+
 async def wait_for(pilot, condition, timeout: float = 10.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():

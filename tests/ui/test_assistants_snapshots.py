@@ -5,7 +5,7 @@ Update with: .venv/bin/pytest tests/ui/test_assistants_snapshots.py --snapshot-u
 
 from __future__ import annotations
 
-from _chat_helpers import type_text
+from _chat_helpers import app_with_toml, type_text
 
 from cherry_tui.ui.app import CherryApp
 
@@ -23,14 +23,7 @@ hidden = true
 
 
 def app_with_assistants(config_file) -> CherryApp:
-    app = CherryApp(config_file)
-    pid = app.config.add_provider("Mock", "openai", "http://127.0.0.1:9")
-    app.config.set_provider_field(pid, "key", "env:MOCK_KEY")
-    app.config.set_models(pid, ["gpt-4o-mini", "gpt-4o"])
-    app.config.save()
-    config_file.write_text(config_file.read_text() + MINE)
-    app.config.reload()
-    return app
+    return app_with_toml(config_file, "http://127.0.0.1:9", MINE)
 
 
 async def ready(pilot) -> None:

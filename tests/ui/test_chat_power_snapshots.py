@@ -12,7 +12,7 @@ from cherry_tui.ui.app import CherryApp
 from cherry_tui.ui.screens.chat import ChatScreen
 from cherry_tui.ui.widgets.chatlog import AnswerEntry
 
-from _chat_helpers import MOCK_KEY, type_text, wait_for
+from _chat_helpers import MOCK_KEY, app_with_toml, type_text, wait_for
 
 SIZE = (80, 24)
 MINE = """
@@ -25,14 +25,7 @@ temperature = 0.2
 
 def app_for(config_file, llmock, monkeypatch) -> CherryApp:
     monkeypatch.setenv("MOCK_KEY", MOCK_KEY)
-    app = CherryApp(config_file)
-    pid = app.config.add_provider("Mock", "openai", llmock.url)
-    app.config.set_provider_field(pid, "key", "env:MOCK_KEY")
-    app.config.set_models(pid, ["gpt-4o-mini", "gpt-4o"])
-    app.config.save()
-    config_file.write_text(config_file.read_text() + MINE)
-    app.config.reload()
-    return app
+    return app_with_toml(config_file, llmock.url, MINE)
 
 
 def test_two_answers_with_an_assistant(snap_compare, config_file, llmock, monkeypatch):
