@@ -166,11 +166,18 @@ def test_output_to_a_pipe_is_raw(mock_config, llmock):
     assert r.returncode == 0 and r.stdout == ESCAPES + "\n"
 
 
+def ctrl_c_reaches_it() -> None:
+    """In the child: ctrl+c's default action, as in a terminal. A test run started in the
+    background (``pytest &``) passes SIGINT on ignored, and the ctrl+c tests would see a
+    program that never hears it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_cleanly_with_130(mock_config, llmock):
     llmock.pace(100).reply(" ".join(f"word{i}" for i in range(500)))
     proc = subprocess.Popen([BIN, "ask", "-m", "mock/gpt-4o", "go"], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env_with(MOCK_KEY=KEY))
+                            env=env_with(MOCK_KEY=KEY), preexec_fn=ctrl_c_reaches_it)
     first = proc.stdout.read1(100)  # blocks until the answer starts streaming
     assert first.startswith(b"word0")
     proc.send_signal(signal.SIGINT)
@@ -326,7 +333,8 @@ def test_real_model_ctrl_c_then_next_request_works(local_config, model_server):
     proc = subprocess.Popen([BIN, "ask", "-m", "local/smollm2", "-t", "0", "--max-tokens", "400",
                              "Write a long story about a dragon."], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env_with(LOCAL_KEY=model_server.key))
+                            env=env_with(LOCAL_KEY=model_server.key),
+                            preexec_fn=ctrl_c_reaches_it)
     assert proc.stdout.read1(100)  # the answer has started
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
