@@ -24,6 +24,7 @@ import httpx
 from ..addresses import ENDPOINTS, AddressError
 from ..attachments import has_images
 from ..config import Provider
+from ..context import listed_windows
 from ..keypool import KeyPool, KeyState
 from ..model_kinds import sees_images
 from ..secrets import scrub
@@ -84,6 +85,9 @@ class Client:
         # the editor) leaves the state of the provider's keys together untouched.
         self._pools: dict[tuple[str, tuple[str, ...]], KeyPool] = {}
         self._no_extras: set[str] = set()  # providers that refused an optional field
+        # Context windows the providers' model lists reported this run: {provider id:
+        # {model id: tokens}} (core.context.context_window reads them).
+        self.windows: dict[str, dict[str, int]] = {}
 
     def key_states(self, provider_id: str, keys: Sequence[str]) -> list[KeyState]:
         """Each of these keys of the provider as this run has seen it (empty before they
@@ -302,6 +306,7 @@ class Client:
             response = await self._open(t, request)
             obj = await self._read_json(t, response, request.url)
             found = t.protocol.parse_models(obj)
+            self.windows.setdefault(provider.id, {}).update(listed_windows(obj))
             if found is None:
                 raise t.error("bad_response", (
                     f"{request.url} did not answer with a model list (no 'data' or 'models' "
