@@ -17,6 +17,8 @@ Keys (ids in parentheses, for ``[keymap]``):
     ctrl+s             settings: title, system prompt, temperature  (chat.settings)
     ctrl+n             new conversation                (chat.new)
     ctrl+y             copy the selected (else the last) answer  (chat.copy)
+    ctrl+g             new context: earlier messages are not sent; again takes it back
+                       (chat.new_context; the bar above the input: what is sent)
     F2                 assistants: start a chat with one, edit, new  (app.assistants)
     tab                to the log: ↑↓ select a message, c copy, t reasoning, e edit,
                        [ ] (or ← →) older / newer version of the selected turn
@@ -54,17 +56,20 @@ from textual.worker import Worker
 
 from ...core import assistants
 from ...core import history as hist
-from ...core.assistants import Assistant, trim_context
+from ...core.assistants import Assistant
 from ...core.client import (
     ContentDelta, Finish, KeySkipped, ProviderError, ReasoningDelta, Usage, Waiting,
 )
 from ...core.config import split_model_ref
-from ...core.history import Conversation, History, Message, Tree
+from ...core.context import outgoing
+from ...core.history import CONTEXT, Conversation, History, Message, Tree
 from ...core.history_writer import HistoryWriter, Skipped
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
+from ..widgets.context_bar import ContextBar
+from .chat_context import ContextView, MarkerEntry
 from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
 from .common import commit
 from .export import export_conversation
@@ -121,6 +126,7 @@ class ChatScreen(Screen):
         Binding("ctrl+s", "settings", "Settings", id="chat.settings"),
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new", show=False),
         Binding("ctrl+y", "copy", "Copy", id="chat.copy", show=False, priority=True),
+        Binding("ctrl+g", "new_context", "New context", id="chat.new_context"),
     ]
 
     def __init__(self, conversation_id: int | None = None,
@@ -151,11 +157,13 @@ class ChatScreen(Screen):
         self._answer_ended = -STOP_GRACE  # time.monotonic() when the last answer ended
         self._told_ended = 0.0  # the _answer_ended that esc said "already ended" for
         self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
+        self.context_view = ContextView(self)  # the new-context marker and the bar
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static(id="chat-bar")
         yield ChatLog(id="chat-log")
+        yield ContextBar(id="context-bar")
         yield ChatInput(id="chat-input")
         yield Footer()
 
@@ -238,6 +246,7 @@ class ChatScreen(Screen):
             left.truncate(width, overflow="ellipsis")
         left.no_wrap = True
         bar.update(left)
+        self.context_view.refresh()
 
     def on_resize(self) -> None:
         self._update_bar()
@@ -309,6 +318,7 @@ class ChatScreen(Screen):
     @on(ChatInput.Changed, "#chat-input")
     def _input_changed(self) -> None:
         self._typed = self.chat_input.text
+        self.context_view.typed()
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DEBOUNCE, self._save_draft)
@@ -354,6 +364,8 @@ class ChatScreen(Screen):
             self._pending_text = text
             self.action_pick_model()
             return
+        if self.context_view.holds_back(text):  # over the model's window: said; enter again
+            return
         if self.editing is not None:  # a new version of that turn: a branch
             parent = self.editing.parent
             self._drop_from(self.editing)
@@ -372,15 +384,7 @@ class ChatScreen(Screen):
         self._answer()
 
     def api_messages(self) -> list[dict]:
-        out: list[dict] = []
-        if self.system_prompt.strip():
-            out.append({"role": "system", "content": self.system_prompt})
-        for m in self.messages:
-            if m.role == "user":
-                out.append({"role": "user", "content": m.content})
-            elif m.role == "assistant" and m.content.strip():
-                out.append({"role": "assistant", "content": m.content})
-        return trim_context(out, self.context)
+        return outgoing(self.messages, self.system_prompt, self.context)
 
     def _answer(self) -> None:
         """Ask the model for an answer to the conversation so far."""
@@ -627,6 +631,10 @@ class ChatScreen(Screen):
             self.action_pick_model()
             return
         last = self.messages[-1]
+        if last.role == CONTEXT:
+            self.notify("A new context follows the last answer: ask a question, or ctrl+g "
+                        "takes the marker back to retry it.")
+            return
         if last.role == "assistant":
             self._drop_from(last)  # from the view: it stays, as an earlier version
         if self.messages and self.messages[-1].role == "user":
@@ -643,6 +651,8 @@ class ChatScreen(Screen):
                 break
 
     def _entry_for(self, msg: Message) -> Entry:
+        if msg.role == CONTEXT:
+            return MarkerEntry(msg)
         entry: Entry = UserEntry(msg) if msg.role == "user" else AnswerEntry(msg)
         entry.versions = self.turns.version(msg)
         return entry
@@ -831,7 +841,7 @@ class ChatScreen(Screen):
         if conv.model:
             self.model_ref = conv.model
         self.log_view.load([self._entry_for(m) for m in conv.messages
-                            if m.role in ("user", "assistant")])
+                            if m.role in ("user", "assistant", CONTEXT)])
         self._restore_draft()
         self._update_bar()
         self.chat_input.focus()
@@ -915,6 +925,9 @@ class ChatScreen(Screen):
             f"{self.conv.display_title!r} and its {len(self.messages)} messages are removed "
             "from the history for good.", yes="Delete"), done)
 
+    def action_new_context(self) -> None:
+        self.context_view.toggle_marker()
+
     def action_focus_log(self) -> None:
         self.log_view.focus()
         if self.log_view.selected is None:
@@ -937,6 +950,8 @@ class ChatScreen(Screen):
             ("Chat: history", "ctrl+o: open, search, rename, delete", "history"),
             ("Chat: settings (system prompt, temperature)", "ctrl+s", "settings"),
             ("Chat: new conversation", "ctrl+n", "new_conversation"),
+            ("Chat: new context", "ctrl+g: earlier messages are not sent; again takes it back",
+             "new_context"),
             ("Chat: select messages in the log", "tab; ↑↓, c copy, t reasoning", "focus_log"),
         ]
 
@@ -974,7 +989,10 @@ def chat_help_sections() -> list[tuple[str, list, str]]:
          "↑ in the empty input edits the last message and sends it again. esc (or ctrl+c) "
          "stops an answer (what arrived is kept, marked stopped); else esc cancels editing, "
          "else goes back - never in the second after an answer ends (a late stop), and "
-         "with unsent text it asks first. ctrl+p lists every chat action: export, rename, "
+         "with unsent text it asks first. ctrl+g starts a new context: the messages above "
+         "its line are not sent (ctrl+g again takes it back); the line above the input "
+         "says how many messages and about how many tokens the next request sends, and "
+         "the model's window when known. ctrl+p lists every chat action: export, rename, "
          "delete, copy, reasoning."),
         ("Chat log (tab)", ChatLog.BINDINGS,
          "↑↓ select a message; esc goes back to the input. ctrl+r and editing add a version "
