@@ -37,8 +37,8 @@ class MarkerEntry(NoticeEntry):
     """The log's line for a "new context" marker."""
 
     def __init__(self, message: Message):
-        super().__init__(f"{MARKER_LINE}  earlier messages are not sent (ctrl+g again "
-                         "takes it back)")
+        super().__init__(f"{MARKER_LINE}  earlier messages are not sent · ctrl+g takes "
+                         "it back")
         self.message = message
 
 
