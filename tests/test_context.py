@@ -154,3 +154,64 @@ def test_context_windows_in_config_are_read_and_kept_with_comments(config_file):
     assert "# the gateway serves a smaller gpt-4o\n" in text and "# my gateway" in text
     assert 'context_windows = { "my-model" = 32768, "gpt-4o" = 64000' in text
     assert dict(Config.load(config_file).provider("gw").context_windows)["my-model"] == 32768
+
+
+def test_windows_a_real_model_list_reports_are_kept_between_runs(tmp_path):
+    """An OpenRouter-like server on a real socket: list_models remembers the windows it
+    reports (in the data dir), a new client reads them; a fresh list replaces them."""
+    import asyncio
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from cherry_tui.core import model_windows
+    from cherry_tui.core.client import Client
+    from cherry_tui.core.config import Provider
+
+    listing = {"data": [{"id": "vendor/big", "context_length": 200000},
+                        {"id": "vendor/small", "top_provider": {"context_length": 8192}},
+                        {"id": "vendor/unknown"}]}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = json.dumps(listing if self.path == "/v1/models" else {}).encode()
+            self.send_response(200 if self.path == "/v1/models" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    provider = Provider(id="router", name="Router", type="openai",
+                        address=f"http://127.0.0.1:{server.server_port}", enabled=True)
+
+    async def fetch() -> tuple[list[str], dict]:
+        client = Client()
+        try:
+            return await client.list_models(provider, ["sk-router-0123456789"]), client.windows
+        finally:
+            await client.aclose()
+
+    try:
+        ids, windows = asyncio.run(fetch())
+        assert ids == ["vendor/big", "vendor/small", "vendor/unknown"]
+        assert windows["router"] == {"vendor/big": 200000, "vendor/small": 8192}
+        assert model_windows.load() == {"router": {"vendor/big": 200000, "vendor/small": 8192}}
+        assert Client().windows["router"]["vendor/big"] == 200000  # a new run reads them
+        assert context_window("vendor/big", {}, Client().windows.get("router")) == (
+            200000, "server")
+        listing["data"] = [{"id": "vendor/big"}]  # the server says nothing any more
+        asyncio.run(fetch())
+        assert model_windows.load() == {}
+    finally:
+        server.shutdown()
+        server.server_close()
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert model_windows.load(broken) == {}
+    broken.write_text('{"p": {"m": "big", "n": 0, "ok": 5}, "q": []}')
+    assert model_windows.load(broken) == {"p": {"ok": 5}}

@@ -194,3 +194,20 @@ async def test_help_and_palette_list_the_key(config_file, llmock, monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_chat(pilot)
         assert ("new_context" in [a for _, _, a in screen.palette_commands()])
+
+
+async def test_the_window_a_model_list_reported_is_used_and_config_wins(
+        config_file, llmock, monkeypatch, tmp_path):
+    from cherry_tui.core import model_windows
+
+    model_windows.save({"mock": {"gpt-4o-mini": 50_000}})  # as a fetch of the list left it
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        assert bar(screen) == "context: 0 messages · ~0 tokens / 50k"
+    app.config.set_provider_field("mock", "context_windows", {"gpt-4o-mini": 32_768})
+    app.config.save()
+    app = CherryApp(config_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        assert bar(screen) == "context: 0 messages · ~0 tokens / 32k"
