@@ -96,3 +96,34 @@ def test_the_export_shows_the_marker_as_a_line(tmp_path):
     assert lines.index("answer") < marker < lines.index("after")
     assert md.count("## You") == 2 and md.count("## Assistant") == 1  # no heading of its own
     db.close()
+
+
+def test_cherry_studios_clear_context_imports_as_a_marker(tmp_path):
+    from cherry_tui.core.cherry_import import import_topics, read_backup
+
+    from test_cherry_import import v5_zip
+
+    assistants = {"defaultAssistant": {"id": "default", "prompt": "",
+                                       "topics": [{"id": "t1", "name": "Cleared chat"}]}}
+    clear = {"role": "user", "type": "clear", "content": ""}
+    messages = [dict(clear, id="c0"),  # nothing before it: no marker
+                {"id": "m1", "role": "user", "content": "Q1"},
+                {"id": "m2", "role": "assistant", "content": "A1"},
+                dict(clear, id="c1"), dict(clear, id="c2"),  # two in a row: one marker
+                {"id": "m3", "role": "user", "content": "Q2"},
+                {"id": "m4", "role": "assistant", "content": "A2"}]
+    backup = read_backup(v5_zip(tmp_path, [], version=3, assistants=assistants,
+                                indexed={"topics": [{"id": "t1", "messages": messages}]}))
+    (topic,) = backup.topics
+    assert [m.role for m in topic.messages] == ["user", "assistant", CONTEXT, "user",
+                                                "assistant"]
+    db = History(tmp_path / "h.sqlite3")
+    assert import_topics(db, [topic], {}) == 1
+    (conv,) = db.list()
+    msgs = db.messages(conv.id)
+    assert [m.role for m in msgs] == ["user", "assistant", CONTEXT, "user", "assistant"]
+    assert outgoing([*msgs, Message("user", "Q3")], "", None) == [
+        {"role": "user", "content": "Q2"}, {"role": "assistant", "content": "A2"},
+        {"role": "user", "content": "Q3"}]
+    assert conv.title == "Cleared chat"
+    db.close()

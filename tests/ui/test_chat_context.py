@@ -211,3 +211,52 @@ async def test_the_window_a_model_list_reported_is_used_and_config_wins(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_chat(pilot)
         assert bar(screen) == "context: 0 messages · ~0 tokens / 32k"
+
+
+async def test_retry_edit_and_versions_with_a_marker(config_file, llmock, monkeypatch):
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        llmock.reply("A1")
+        await ask(pilot, "Q1")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        n = len(llmock.requests)
+        await pilot.press("ctrl+r")  # right after a marker: nothing to retry, said
+        await pilot.pause()
+        assert len(llmock.requests) == n and screen.messages[-1].role == CONTEXT
+        llmock.reply("A2")
+        await ask(pilot, "Q2")
+        llmock.reply("A2 again")
+        await pilot.press("ctrl+r")  # the retried answer is asked with the marker kept
+        await wait_for(pilot, lambda: screen.streaming is None
+                       and screen.messages[-1].content == "A2 again", what="retried")
+        assert sent(llmock) == [("user", "Q2")]
+        assert MARKER in log_text(screen)
+        # edit Q1 (in the log: the marker line is passed over): a branch without the marker
+        await pilot.press("tab")
+        for _ in range(3):
+            await pilot.press("up")
+        assert screen.log_view.selected_entry.message.content == "Q1"
+        await pilot.press("e")
+        await pilot.pause()
+        screen.chat_input.clear()
+        await type_text(pilot, "Q1 edited")
+        llmock.reply("A1 edited")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.streaming is None
+                       and screen.messages[-1].content == "A1 edited", what="edited")
+        assert sent(llmock) == [("user", "Q1 edited")]
+        assert MARKER not in log_text(screen)
+        # back to the first version of Q1: its branch, marker included, is shown and sent
+        await pilot.press("tab")
+        await pilot.press("up")
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert [m.role for m in screen.messages] == ["user", "assistant", CONTEXT, "user",
+                                                     "assistant"]
+        assert MARKER in log_text(screen)
+        await pilot.press("escape")
+        llmock.reply("A3")
+        await ask(pilot, "Q3")
+        assert sent(llmock) == [("user", "Q2"), ("assistant", "A2 again"), ("user", "Q3")]
