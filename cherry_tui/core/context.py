@@ -66,7 +66,7 @@ def count_tokens(text: str) -> int:
     return cjk + math.ceil((len(text) - cjk) / CHARS_PER_TOKEN)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=16384)
 def text_tokens(text: str) -> int:
     """:func:`count_tokens`, cached: the messages of a long conversation are counted once
     (the text being typed is counted with :func:`count_tokens`, never cached)."""
