@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.css.query import NoMatches
 from textual.timer import Timer
 
 from ...core.config import split_model_ref
@@ -129,7 +130,7 @@ class ContextView:
             self._timer = None
         try:
             bar = self.screen.query_one(ContextBar)
-        except Exception:  # noqa: BLE001 - not composed yet, or being torn down
+        except NoMatches:  # not composed yet, or being torn down
             return
         text = self.screen._typed
         found = self.outlook(text)
@@ -161,7 +162,7 @@ class ContextView:
         self._warned = text
         try:
             bar = s.query_one(ContextBar)
-        except Exception:  # noqa: BLE001 - not composed: send as asked
+        except NoMatches:  # not composed: send as asked
             return False
         bar.show(f"~{short(found.tokens)} tokens would be sent, over {model}'s "
                  f"{short(window[0])} window: ctrl+g starts a new context; enter again "
