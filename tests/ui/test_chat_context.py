@@ -260,3 +260,29 @@ async def test_retry_edit_and_versions_with_a_marker(config_file, llmock, monkey
         llmock.reply("A3")
         await ask(pilot, "Q3")
         assert sent(llmock) == [("user", "Q2"), ("assistant", "A2 again"), ("user", "Q3")]
+
+
+async def test_typing_counts_once_after_a_pause_not_per_key(config_file, llmock, monkeypatch):
+    """A burst of keys in a long conversation: the bar counts again once the typing
+    pauses (debounced), not once per key."""
+    from cherry_tui.core import context as core_context
+    from cherry_tui.ui.screens import chat_context
+
+    calls = []
+
+    def counted(*args, **kw):
+        calls.append(args[1])
+        return core_context.next_request(*args, **kw)
+
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        llmock.reply("answer " * 200)
+        await ask(pilot, "question " * 200)
+        monkeypatch.setattr(chat_context, "next_request", counted)
+        await pilot.press(*"twenty letters typed")
+        await wait_for(pilot, lambda: bar(screen).startswith("context: 3 messages"),
+                       what="the bar to count the typed text")
+        assert screen.chat_input.text == "twenty letters typed"
+        assert calls[-1] == "twenty letters typed"
+        assert len(calls) <= 3, calls  # not 20
