@@ -148,6 +148,9 @@ async def test_over_the_window_enter_warns_and_enter_again_sends(config_file, ll
         assert bar(screen).endswith("/ 100")
         long_text = "word " * 200  # about 250 tokens
         await type_text(pilot, long_text)
+        # said as it is typed (in words too: a 16-colour or NO_COLOR terminal)
+        await wait_for(pilot, lambda: bar(screen).endswith("/ 100 · over the window"),
+                       what="the bar to say over")
         await pilot.press("enter")
         await pilot.pause()
         assert llmock.requests == [] and screen.messages == []  # not sent

@@ -35,6 +35,6 @@ def test_the_marker_and_the_bar_at_80x24(tmux_app, llmock):  # noqa: F811
     assert [(m["role"], m["content"]) for m in llmock.last_request.body["messages"]] == [
         ("user", "Another")]
     t.keys("C-g")
-    t.wait("──── new context ────  earlier messages are not sent · ctrl+g takes it back")
+    t.wait("──── new context ────  the messages above are not sent")
     t.keys("C-g")  # taken back at once
     t.wait("context: 2 messages")

@@ -38,8 +38,7 @@ class MarkerEntry(NoticeEntry):
     """The log's line for a "new context" marker."""
 
     def __init__(self, message: Message):
-        super().__init__(f"{MARKER_LINE}  earlier messages are not sent · ctrl+g takes "
-                         "it back")
+        super().__init__(f"{MARKER_LINE}  the messages above are not sent")
         self.message = message
 
 
@@ -71,6 +70,8 @@ class ContextView:
         s._add_message(marker)
         s.messages.append(marker)
         s.log_view.add(MarkerEntry(marker))
+        s.notify("New context: the messages above are not sent. ctrl+g again takes it back.",
+                 timeout=3)
         s._update_bar()
 
     def _take_back(self, marker: Message) -> None:
@@ -145,6 +146,8 @@ class ContextView:
             line += f" / {short(window[0])}"
         if self.screen.messages and self.screen.messages[-1].role == CONTEXT:
             line += " · new context"
+        if over:
+            line += " · over the window"
         bar.show(line, over=over)
 
     def holds_back(self, text: str) -> bool:
@@ -158,7 +161,7 @@ class ContextView:
         if found.tokens <= window[0]:
             return False
         s = self.screen
-        model = inert_line(split_model_ref(s.model_ref or "?/?")[1]) if s.model_ref else "?"
+        model = inert_line((s.model_ref or "").partition("/")[2])
         self._warned = text
         try:
             bar = s.query_one(ContextBar)
