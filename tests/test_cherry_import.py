@@ -364,7 +364,8 @@ def test_version_1_bak_and_version_3_inline_messages(tmp_path):
     (topic,) = backup.topics
     assert topic.title == "Old chat"
     assert [(m.role, m.content, m.reasoning) for m in topic.messages] == [
-        ("user", "first question", ""), ("assistant", "first answer", "hmm")]
+        ("user", "first question", ""), ("assistant", "first answer", "hmm"),
+        ("context", "", "")]  # Cherry's "clear context": a new-context marker
     v3 = v5_zip(tmp_path, [], version=3, assistants=assistants,
                 indexed={"topics": [{"id": "t1", "messages": messages}]})
     assert read_backup(v3).topics[0].messages[1].content == "first answer"

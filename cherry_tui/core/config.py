@@ -86,6 +86,7 @@ class Provider:
     headers: tuple[tuple[str, str], ...] = ()  # sent with every request (no key in them)
     proxy: str | None = None  # this provider's proxy; None: the environment's variables
     model_kinds: tuple[tuple[str, str], ...] = ()  # the user's (model id, kind) overrides
+    context_windows: tuple[tuple[str, int], ...] = ()  # the user's (model id, tokens)
 
     @property
     def ok(self) -> bool:
@@ -133,8 +134,9 @@ def key_command_problem(source: str) -> str | None:
 
 
 def _apply_options(table: dict[str, Any], values: dict[str, Any], problems: list[str]) -> None:
-    """The optional provider fields ``headers``, ``proxy`` and ``model_kinds``: checked
-    values go into ``values``, what is wrong into ``problems`` (the rest still loads)."""
+    """The optional provider fields ``headers``, ``proxy``, ``model_kinds`` and
+    ``context_windows``: checked values go into ``values``, what is wrong into
+    ``problems`` (the rest still loads)."""
     if "headers" in table:
         headers, found = provider_options.parse_headers(table["headers"])
         values["headers"] = headers
@@ -147,6 +149,10 @@ def _apply_options(table: dict[str, Any], values: dict[str, Any], problems: list
     if "model_kinds" in table:
         kinds, found = model_kinds.parse_overrides(table["model_kinds"])
         values["model_kinds"] = tuple(kinds.items())
+        problems.extend(found)
+    if "context_windows" in table:
+        windows, found = provider_options.parse_context_windows(table["context_windows"])
+        values["context_windows"] = tuple(windows.items())
         problems.extend(found)
 
 

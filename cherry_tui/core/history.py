@@ -14,6 +14,8 @@
   that follow the same one are the versions of that turn, and one of them is ``active``
   (kept): the kept versions, turn by turn, are the conversation that goes on. An edited
   question starts a branch: the answers to the old question stay under the old version.
+* A "new context" marker is a message of role :data:`CONTEXT` in the same tree (the
+  messages before it are not sent); only a marker nothing follows yet is ever removed.
 * A message's attachments (``message_attachments``, :meth:`History.add_attachments`):
   a text file with its text in full, an image by its path, SHA-256 and size (not its
   bytes). Loading a conversation loads their names and sizes, not their text.
@@ -47,6 +49,12 @@ STREAMING = "streaming"
 STOPPED = "stopped"
 ERROR = "error"
 INTERRUPTED = "interrupted"  # the app ended (crash, kill) while it was streaming
+
+# The role of a "new context" marker (ctrl+g in the chat): a message with no text that
+# follows the turn it was set after, like any message; the messages before it are not
+# sent (core.context). The role column is free text, so no schema change was needed: a
+# database of any earlier release opens as it is.
+CONTEXT = "context"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -144,7 +152,7 @@ StoredAttachments = list[StoredAttachment]  # (inside History, ``list`` is a met
 
 @dataclass(eq=False)  # a message is itself: two equal texts are two messages
 class Message:
-    role: str  # "user", "assistant", "system"
+    role: str  # "user", "assistant", "system", or CONTEXT (a "new context" marker)
     content: str = ""
     reasoning: str = ""
     model: str | None = None
@@ -550,7 +558,7 @@ class History:
             message.parent_id = parent_id
             message.active = True
             message.conversation_id = conversation_id
-            if message.status != STREAMING:
+            if message.status != STREAMING and message.role != CONTEXT:
                 self._index(message.id, message.content)
             if message.role == "user":
                 self.db.execute("UPDATE conversations SET title=? WHERE id=? AND title=''",
@@ -589,6 +597,16 @@ class History:
             self._index(message.id, message.content)
             if message.conversation_id is not None:
                 self._touch(message.conversation_id)
+
+    def remove_marker(self, message_id: int) -> bool:
+        """Take back a "new context" marker nothing follows yet (ctrl+g pressed again);
+        True when it was removed. Any other message is never deleted here."""
+        with self._tx():
+            cur = self.db.execute(
+                "DELETE FROM messages WHERE id=? AND role=? AND NOT EXISTS "
+                "(SELECT 1 FROM messages c WHERE c.parent_id=?)",
+                (message_id, CONTEXT, message_id))
+        return cur.rowcount > 0
 
     def select_version(self, message_id: int) -> None:
         """Keep this message as its turn's version (the conversation goes on from it)."""

@@ -2,6 +2,7 @@
 
 * Every version is kept in the file: the kept conversation first (a turn with versions
   says which it shows), then each version not kept with the turns that followed it.
+* A "new context" marker is one line (``──── new context ────``, then what it means).
 * A message's attachments are one line each (kind, name, size) above its text.
 * Terminal control characters are made visible (ESC -> ``^[``): ``cat`` of the file is
   harmless.
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 from .attachments import human_size
-from .history import ERROR, INTERRUPTED, STOPPED, Conversation, Message, Tree
+from .history import CONTEXT, ERROR, INTERRUPTED, STOPPED, Conversation, Message, Tree
 from .paths import data_dir
 
 
@@ -74,7 +75,12 @@ def _version_mark(tree: Tree, msg: Message) -> str:
     return f" · version {n} of {total}" if total > 1 else ""
 
 
+MARKER_LINE = "──── new context ────"
+
+
 def _message_md(msg: Message, level: str, mark: str) -> list[str]:
+    if msg.role == CONTEXT:
+        return [f"*{MARKER_LINE}* (the messages above were not sent after this point)", ""]
     if msg.role == "user":
         out = [f"{level} You{mark}", ""]
     else:

@@ -1,4 +1,4 @@
-"""A provider's extra request options: ``headers`` and ``proxy`` (validation only).
+"""A provider's extra options: ``headers``, ``proxy``, ``context_windows`` (validation only).
 
 * ``headers = { "X-Title" = "My app", "HTTP-Referer" = "https://example.org" }`` are sent
   with every request to that provider. Keys never go here: a header that carries a key
@@ -8,6 +8,8 @@
   config.toml is not a secret store and keys there would skip masking and the key pool.
 * ``proxy = "http://127.0.0.1:8080"`` (also ``https://``, ``socks5://``, ``socks5h://``)
   is that provider's proxy; without it the environment's proxy variables apply.
+* ``context_windows = { "my-model" = 32768 }``: a model's context window in tokens, for
+  the chat's bar and its warning before a request too long for the model (core.context).
 
 Pure functions: they return problems as one-line messages; config.py attaches them to
 the provider.
@@ -86,4 +88,23 @@ def proxy_problem(value: Any) -> str | None:
     return None
 
 
-__all__ = ["KEY_HEADERS", "PROXY_SCHEMES", "header_problem", "parse_headers", "proxy_problem"]
+def parse_context_windows(value: Any) -> tuple[dict[str, int], list[str]]:
+    """A provider's ``context_windows`` table: ({model id: tokens}, problems).
+
+    Entries that are not a whole number above 0 are reported and left out."""
+    example = 'context_windows = { "my-model" = 32768 }'
+    if not isinstance(value, dict):
+        return {}, [f"context_windows must be a table of model id = tokens, e.g. {example}"]
+    found: dict[str, int] = {}
+    problems: list[str] = []
+    for model, n in value.items():
+        if isinstance(n, int) and not isinstance(n, bool) and n > 0:
+            found[str(model)] = int(n)
+        else:
+            problems.append(f"context_windows: {model!r} = {n!r} is not a number of tokens: "
+                            f"write a whole number, e.g. {example}")
+    return found, problems
+
+
+__all__ = ["KEY_HEADERS", "PROXY_SCHEMES", "header_problem", "parse_context_windows",
+           "parse_headers", "proxy_problem"]

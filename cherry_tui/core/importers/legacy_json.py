@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..history import CONTEXT
 from .model import Backup, CherryMessage, CherryProvider, CherryTopic, ImportProblem
 
 VERSIONS = (1, 2, 3, 4, 5)
@@ -175,8 +176,10 @@ _PLACEHOLDER = {"image": "[image]", "file": "[file]", "video": "[video]", "tool"
 
 
 def _message(raw: Any, blocks: dict[str, dict[str, Any]]) -> CherryMessage | None:
-    if not isinstance(raw, dict) or raw.get("type") == "clear":
+    if not isinstance(raw, dict):
         return None
+    if raw.get("type") == "clear":  # Cherry's "clear context": a new-context marker here
+        return CherryMessage(role=CONTEXT, content="", created=to_time(raw.get("createdAt")))
     role = raw.get("role")
     if role not in ("user", "assistant", "system"):
         return None
@@ -231,6 +234,15 @@ def _one_answer_per_question(raw: list[Any]) -> list[Any]:
     return [msg for msg in raw if id(msg) not in dropped]
 
 
+def _markers_between(messages: list[CherryMessage]) -> list[CherryMessage]:
+    """Markers only where they cut something: none first, never two in a row."""
+    out: list[CherryMessage] = []
+    for m in messages:
+        if m.role != CONTEXT or (out and out[-1].role != CONTEXT):
+            out.append(m)
+    return out
+
+
 def _topics(assistants: dict[str, Any], indexed: Any) -> list[CherryTopic]:
     meta = _topic_meta(assistants)
     rows, blocks = _topic_rows(indexed)
@@ -244,7 +256,8 @@ def _topics(assistants: dict[str, Any], indexed: Any) -> list[CherryTopic]:
         raw = raw_messages if isinstance(raw_messages, list) else []
         kept = _one_answer_per_question(raw)
         parsed = [_message(r, blocks) for r in kept]
-        messages = [m for m in parsed if m and (m.content or m.reasoning)]
+        messages = _markers_between([m for m in parsed if m and (
+            m.content or m.reasoning or m.role == CONTEXT)])
         if not messages:
             continue
         name, prompt = meta.get(row["id"], ("", ""))

@@ -24,6 +24,8 @@ import httpx
 from ..addresses import ENDPOINTS, AddressError
 from ..attachments import has_images
 from ..config import Provider
+from .. import model_windows
+from ..context import listed_windows
 from ..keypool import KeyPool, KeyState
 from ..model_kinds import sees_images
 from ..secrets import scrub
@@ -84,6 +86,26 @@ class Client:
         # the editor) leaves the state of the provider's keys together untouched.
         self._pools: dict[tuple[str, tuple[str, ...]], KeyPool] = {}
         self._no_extras: set[str] = set()  # providers that refused an optional field
+        self._windows: model_windows.Windows | None = None  # read on first use
+
+    @property
+    def windows(self) -> model_windows.Windows:
+        """Context windows the providers' model lists reported: {provider id: {model id:
+        tokens}}, kept between runs (core.model_windows; core.context reads them)."""
+        if self._windows is None:
+            self._windows = model_windows.load()
+        return self._windows
+
+    def _remember_windows(self, provider_id: str, found: dict[str, int]) -> None:
+        """A fresh model list's windows replace the provider's earlier ones (and are
+        saved: a file write, off the event loop)."""
+        if found == self.windows.get(provider_id, {}):
+            return
+        if found:
+            self.windows[provider_id] = found
+        else:
+            self.windows.pop(provider_id, None)
+        model_windows.save(self.windows)
 
     def key_states(self, provider_id: str, keys: Sequence[str]) -> list[KeyState]:
         """Each of these keys of the provider as this run has seen it (empty before they
@@ -296,12 +318,14 @@ class Client:
                 f"{provider.address!r} (it ends with # but not with "
                 f"/{ENDPOINTS[provider.type][0]}): type the model ids by hand"))
         ids: set[str] = set()
+        windows: dict[str, int] = {}
         page: str | None = None
         for _ in range(100):  # a server that pages forever is cut off, not followed
             request = t.protocol.models_request(url, page)
             response = await self._open(t, request)
             obj = await self._read_json(t, response, request.url)
             found = t.protocol.parse_models(obj)
+            windows.update(listed_windows(obj))
             if found is None:
                 raise t.error("bad_response", (
                     f"{request.url} did not answer with a model list (no 'data' or 'models' "
@@ -311,6 +335,8 @@ class Client:
             page = found.next_page
             if not page:
                 break
+        await asyncio.to_thread(self._remember_windows, provider.id,
+                                {scrub(m, t.keys): n for m, n in windows.items()})
         return sorted({scrub(i, t.keys) for i in ids})  # a server may echo the key as an id
 
     async def check(self, provider: Provider, keys: Sequence[str],

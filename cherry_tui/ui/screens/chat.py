@@ -19,6 +19,8 @@ Keys (ids in parentheses, for ``[keymap]``):
     ctrl+s             settings: title, system prompt, temperature  (chat.settings)
     ctrl+n             new conversation                (chat.new)
     ctrl+y             copy the selected (else the last) answer  (chat.copy)
+    ctrl+g             new context: earlier messages are not sent; again takes it back
+                       (chat.new_context; the bar above the input: what is sent)
     F2                 assistants: start a chat with one, edit, new  (app.assistants)
     tab                to the log: ↑↓ select a message, c copy, t reasoning, e edit,
                        [ ] (or ← →) older / newer version of the selected turn,
@@ -58,12 +60,13 @@ from textual.worker import Worker
 
 from ...core import assistants
 from ...core import history as hist
-from ...core.assistants import Assistant, trim_context
+from ...core.assistants import Assistant
 from ...core.client import (
     ContentDelta, Finish, KeySkipped, ProviderError, ReasoningDelta, Usage, Waiting,
 )
 from ...core.config import split_model_ref
-from ...core.history import Conversation, History, Message, Tree
+from ...core.context import outgoing
+from ...core.history import CONTEXT, Conversation, History, Message, Tree
 from ...core.history_writer import HistoryWriter, Skipped
 from ...core.model_mentions import MAX_MODELS, mentioned, without_mentions
 from ...core.text import inert, inert_line
@@ -71,6 +74,8 @@ from ..access import cherry_app
 from ..widgets.chat_bar import ChatBar
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
+from ..widgets.context_bar import ContextBar
+from .chat_context import ContextView, MarkerEntry
 from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
 from .common import commit
 from .export import export_conversation
@@ -133,6 +138,7 @@ class ChatScreen(Screen):
         Binding("ctrl+s", "settings", "Settings", id="chat.settings"),
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new", show=False),
         Binding("ctrl+y", "copy", "Copy", id="chat.copy", show=False, priority=True),
+        Binding("ctrl+g", "new_context", "New context", id="chat.new_context"),
     ]
 
     # The chat's state; the top bar (ChatBar) is bound to it and follows it.
@@ -170,6 +176,7 @@ class ChatScreen(Screen):
         self._answer_ended = -STOP_GRACE  # time.monotonic() when the last answer ended
         self._told_ended = 0.0  # the _answer_ended that esc said "already ended" for
         self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
+        self.context_view = ContextView(self)  # the new-context marker and the bar
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -177,6 +184,7 @@ class ChatScreen(Screen):
             ChatScreen.model_ref, ChatScreen.compare, title=ChatScreen.shown_title,
             details=ChatScreen.bar_details, state=ChatScreen.bar_state)
         yield ChatLog(id="chat-log")
+        yield ContextBar(id="context-bar")
         yield ChatInput(id="chat-input")
         yield Footer()
 
@@ -208,6 +216,7 @@ class ChatScreen(Screen):
             self._intro()
             self._restore_draft()
         self.chat_input.focus()
+        self.context_view.refresh()
 
     def on_unmount(self) -> None:
         self._save_draft()  # leaving the chat (back, or the app quits)
@@ -257,6 +266,19 @@ class ChatScreen(Screen):
         if self.system_prompt:
             extra.append("system prompt")
         return ", ".join(extra)
+
+    # What the next request sends follows the chat's state: the context bar says it.
+    def watch_model_ref(self) -> None:
+        self.context_view.refresh()
+
+    def watch_answering(self) -> None:
+        self.context_view.refresh()
+
+    def watch_editing(self) -> None:
+        self.context_view.refresh()
+
+    def watch_system_prompt(self) -> None:
+        self.context_view.refresh()
 
     def _show_title(self) -> None:
         """The bar shows the conversation's title (after it was set or changed)."""
@@ -335,6 +357,7 @@ class ChatScreen(Screen):
     @on(ChatInput.Changed, "#chat-input")
     def _input_changed(self) -> None:
         self._typed = self.chat_input.text
+        self.context_view.typed()
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self._draft_timer = self.set_timer(DRAFT_DEBOUNCE, self._save_draft)
@@ -384,6 +407,8 @@ class ChatScreen(Screen):
                 text, self._all_refs()).strip():
             self.notify("Type the question after the models it is for.", severity="warning")
             return
+        if self.context_view.holds_back(text):  # over the model's window: said; enter again
+            return
         self._settle_group()
         if self.editing is not None:  # a new version of that turn: a branch
             parent = self.editing.parent
@@ -417,16 +442,9 @@ class ChatScreen(Screen):
         return [self.model_ref, *self.compare] if self.model_ref else []
 
     def api_messages(self) -> list[dict]:
-        out: list[dict] = []
-        if self.system_prompt.strip():
-            out.append({"role": "system", "content": self.system_prompt})
         refs = self._all_refs()
-        for m in self.messages:
-            if m.role == "user":
-                out.append({"role": "user", "content": without_mentions(m.content, refs)})
-            elif m.role == "assistant" and m.content.strip():
-                out.append({"role": "assistant", "content": m.content})
-        return trim_context(out, self.context)
+        return outgoing(self.messages, self.system_prompt, self.context,
+                        content=lambda m: without_mentions(m.content, refs))
 
     def _answer(self) -> None:
         """Ask the model(s) for an answer to the conversation so far: with several, the
@@ -632,6 +650,7 @@ class ChatScreen(Screen):
         for other in self.group:
             other.kept = other is entry
             self.log_view.update_entry(other)
+        self.context_view.refresh()
         model = inert_line((chosen.model or "this model").split("/", 1)[-1])
         self.notify(f"Kept the answer of {model}: the conversation goes on from it.",
                     markup=False)
@@ -768,6 +787,10 @@ class ChatScreen(Screen):
             return
         self._settle_group()
         last = self.messages[-1]
+        if last.role == CONTEXT:
+            self.notify("A new context follows the last answer: ask a question, or ctrl+g "
+                        "takes the marker back to retry it.")
+            return
         if last.role == "assistant":
             self._drop_from(last)  # from the view: it stays, as an earlier version
         if self.messages and self.messages[-1].role == "user":
@@ -784,6 +807,8 @@ class ChatScreen(Screen):
                 break
 
     def _entry_for(self, msg: Message) -> Entry:
+        if msg.role == CONTEXT:
+            return MarkerEntry(msg)
         entry: Entry = UserEntry(msg) if msg.role == "user" else AnswerEntry(msg)
         entry.versions = self.turns.version(msg)
         return entry
@@ -831,6 +856,7 @@ class ChatScreen(Screen):
         for m in self.turns.path(chosen):
             log.add(self._entry_for(m))
         log.select(index)
+        self.context_view.refresh()
 
     @on(ChatInput.EditLast)
     def action_edit_last(self) -> None:
@@ -912,6 +938,7 @@ class ChatScreen(Screen):
         self._restore_draft()
         self.chat_input.focus()
         self._show_title()
+        self.context_view.refresh()
 
     def action_settings(self) -> None:
         current = ChatSettings(inert_line(self.conv.title if self.conv else self.title_text),
@@ -977,9 +1004,10 @@ class ChatScreen(Screen):
         if conv.model:
             self.model_ref = conv.model
         self.log_view.load([self._entry_for(m) for m in conv.messages
-                            if m.role in ("user", "assistant")])
+                            if m.role in ("user", "assistant", CONTEXT)])
         self._restore_draft()
         self._show_title()
+        self.context_view.refresh()
         self.chat_input.focus()
 
     # ------------------------------------------------------------------ assistants
@@ -1060,6 +1088,9 @@ class ChatScreen(Screen):
             f"{self.conv.display_title!r} and its {len(self.messages)} messages are removed "
             "from the history for good.", yes="Delete"), done)
 
+    def action_new_context(self) -> None:
+        self.context_view.toggle_marker()
+
     def action_focus_log(self) -> None:
         self.log_view.focus()
         if self.log_view.selected is None:
@@ -1089,6 +1120,8 @@ class ChatScreen(Screen):
             ("Chat: history", "ctrl+o: open, search, rename, delete", "history"),
             ("Chat: settings (system prompt, temperature)", "ctrl+s", "settings"),
             ("Chat: new conversation", "ctrl+n", "new_conversation"),
+            ("Chat: new context", "ctrl+g: earlier messages are not sent; again takes it back",
+             "new_context"),
             ("Chat: select messages in the log", "tab; ↑↓, c copy, t reasoning", "focus_log"),
         ]
 
@@ -1126,7 +1159,10 @@ def chat_help_sections() -> list[tuple[str, list, str]]:
          "↑ in the empty input edits the last message and sends it again. esc (or ctrl+c) "
          "stops an answer (what arrived is kept, marked stopped); else esc cancels editing, "
          "else goes back - never in the second after an answer ends (a late stop), and "
-         "with unsent text it asks first. ctrl+p lists every chat action: export, rename, "
+         "with unsent text it asks first. ctrl+g starts a new context: the messages above "
+         "its line are not sent (ctrl+g again takes it back); the line above the input "
+         "says how many messages and about how many tokens the next request sends, and "
+         "the model's window when known. ctrl+p lists every chat action: export, rename, "
          "delete, copy, reasoning."),
         ("Chat log (tab)", ChatLog.BINDINGS,
          "↑↓ select a message; esc goes back to the input. ctrl+r and editing add a version "
