@@ -17,6 +17,9 @@ Keys (ids in parentheses, for ``[keymap]``):
     ctrl+s             settings: title, system prompt, temperature  (chat.settings)
     ctrl+n             new conversation                (chat.new)
     ctrl+y             copy the selected (else the last) answer  (chat.copy)
+    ctrl+f             attach a file: a picker puts @path in the input  (chat.attach)
+    @path + tab        complete the path; on send each @path file is attached
+                       (cherry_tui.ui.screens.chat_attach)
     F2                 assistants: start a chat with one, edit, new  (app.assistants)
     tab                to the log: ↑↓ select a message, c copy, t reasoning, e edit,
                        [ ] (or ← →) older / newer version of the selected turn
@@ -65,6 +68,7 @@ from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
+from .chat_attach import ChatAttachments
 from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
 from .common import commit
 from .export import export_conversation
@@ -121,6 +125,7 @@ class ChatScreen(Screen):
         Binding("ctrl+s", "settings", "Settings", id="chat.settings"),
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new", show=False),
         Binding("ctrl+y", "copy", "Copy", id="chat.copy", show=False, priority=True),
+        Binding("ctrl+f", "attach", "Attach", id="chat.attach", show=False, priority=True),
     ]
 
     def __init__(self, conversation_id: int | None = None,
@@ -151,6 +156,7 @@ class ChatScreen(Screen):
         self._answer_ended = -STOP_GRACE  # time.monotonic() when the last answer ended
         self._told_ended = 0.0  # the _answer_ended that esc said "already ended" for
         self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
+        self.attached = ChatAttachments(self)  # the files of the messages (@path)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -354,6 +360,11 @@ class ChatScreen(Screen):
             self._pending_text = text
             self.action_pick_model()
             return
+        earlier = self.messages[:self.messages.index(self.editing)] \
+            if self.editing in self.messages else self.messages
+        files = self.attached.prepare(text, earlier, self.editing, self.model_ref)
+        if files is None:  # said why; the input keeps the text
+            return
         if self.editing is not None:  # a new version of that turn: a branch
             parent = self.editing.parent
             self._drop_from(self.editing)
@@ -364,6 +375,7 @@ class ChatScreen(Screen):
         self.chat_input.clear()
         msg = self.turns.add(Message("user", text), parent)
         self._add_message(msg)
+        self.attached.keep(msg, files, self._write)
         conv = self._ensure_conversation()
         if not conv.title:
             conv.title = hist.title_from(text)
@@ -377,7 +389,7 @@ class ChatScreen(Screen):
             out.append({"role": "system", "content": self.system_prompt})
         for m in self.messages:
             if m.role == "user":
-                out.append({"role": "user", "content": m.content})
+                out.append(self.attached.api_message(m))
             elif m.role == "assistant" and m.content.strip():
                 out.append({"role": "assistant", "content": m.content})
         return trim_context(out, self.context)
@@ -627,6 +639,9 @@ class ChatScreen(Screen):
             self.action_pick_model()
             return
         last = self.messages[-1]
+        if not self.attached.ready(self.messages[:-1] if last.role == "assistant"
+                                   else self.messages, self.model_ref):
+            return
         if last.role == "assistant":
             self._drop_from(last)  # from the view: it stays, as an earlier version
         if self.messages and self.messages[-1].role == "user":
@@ -915,6 +930,15 @@ class ChatScreen(Screen):
             f"{self.conv.display_title!r} and its {len(self.messages)} messages are removed "
             "from the history for good.", yes="Delete"), done)
 
+    def action_attach(self) -> None:
+        from .attach_dialog import AttachDialog
+
+        self.app.push_screen(AttachDialog(), self.chat_input.insert_mention)
+
+    def wants_tab(self) -> bool:
+        """The input takes tab itself: it completes an @path, else moves the focus on."""
+        return isinstance(self.focused, ChatInput)
+
     def action_focus_log(self) -> None:
         self.log_view.focus()
         if self.log_view.selected is None:
@@ -934,6 +958,8 @@ class ChatScreen(Screen):
             ("Chat: older version of the turn", "[ in the log (tab)", "version(-1)"),
             ("Chat: newer version of the turn", "] in the log (tab)", "version(1)"),
             ("Chat: choose model", "ctrl+l", "pick_model"),
+            ("Chat: attach a file", "ctrl+f; or @path in the input (tab completes)",
+             "attach"),
             ("Chat: history", "ctrl+o: open, search, rename, delete", "history"),
             ("Chat: settings (system prompt, temperature)", "ctrl+s", "settings"),
             ("Chat: new conversation", "ctrl+n", "new_conversation"),
@@ -975,7 +1001,11 @@ def chat_help_sections() -> list[tuple[str, list, str]]:
          "stops an answer (what arrived is kept, marked stopped); else esc cancels editing, "
          "else goes back - never in the second after an answer ends (a late stop), and "
          "with unsent text it asks first. ctrl+p lists every chat action: export, rename, "
-         "delete, copy, reasoning."),
+         "delete, copy, reasoning. Attach a file with @path in the input (tab completes the "
+         "path; quote one with spaces: @\"my file.txt\") or ctrl+f (a picker); on send each "
+         "@path that names a file goes with the message: a text file in a fenced block, an "
+         "image (PNG, JPEG, WebP, GIF) to a vision model. @provider/model is a model, not a "
+         "file."),
         ("Chat log (tab)", ChatLog.BINDINGS,
          "↑↓ select a message; esc goes back to the input. ctrl+r and editing add a version "
          "of the turn (nothing is replaced): [ and ] (or ← →) show the older and newer "

@@ -5,14 +5,24 @@
   ctrl+j (a real newline byte, sent by every terminal) is the documented key.
 * Pasting many lines inserts them (bracketed paste), nothing is sent.
 * up in an empty input asks to edit the last message.
+* tab in an ``@path`` mention completes the path (:mod:`cherry_tui.core.mentions`); the
+  candidates show in a one-line hint above the input. Elsewhere tab moves the focus, as
+  everywhere. The input takes tab itself (the chat screen's ``wants_tab``), so a burst
+  such as ``@no<tab>`` is read in order: the letters are in before tab looks at them.
 """
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.message import Message
-from textual.widgets import TextArea
+from textual.widget import Widget
+from textual.widgets import Static, TextArea
+
+from ...core import mentions
+from ...core.text import inert_line
 
 NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter", "ctrl+enter")
 
@@ -30,6 +40,7 @@ class ChatInput(TextArea):
         Binding("enter", "submit", "Send", id="chat.send", show=False),
         Binding(",".join(NEWLINE_KEYS), "newline", "Newline", id="chat.newline",
                 key_display="^j"),
+        Binding("tab", "complete", "Complete @path", id="chat.complete", show=False),
     ]
 
     class Submitted(Message):
@@ -48,6 +59,7 @@ class ChatInput(TextArea):
     def __init__(self, text: str = "", *, id: str | None = None):
         super().__init__(text, id=id, soft_wrap=True, show_line_numbers=False,
                          tab_behavior="focus", highlight_cursor_line=False)
+        self._hint_text: str | None = None  # the text a completion hint was shown for
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter" or event.key in NEWLINE_KEYS:
@@ -70,3 +82,69 @@ class ChatInput(TextArea):
         result = self._replace_via_keyboard("\n", start, end)
         if result:
             self.move_cursor(result.end_location)
+
+    # ------------------------------------------------------------------ @path completion
+    def mention_at_cursor(self) -> tuple[int, str, str] | None:
+        """The ``@path`` mention the cursor ends (see :func:`mentions.partial`)."""
+        row, col = self.cursor_location
+        return mentions.partial(self.document.get_line(row)[:col])
+
+    def action_complete(self) -> None:
+        """tab: complete the ``@path`` at the cursor; elsewhere move the focus on."""
+        row, col = self.cursor_location
+        line = self.document.get_line(row)
+        found = mentions.complete(line[:col])
+        if found is None:
+            self.app.action_focus_next()
+            return
+        text = found.text
+        if found.done and not line[col:col + 1].isspace():
+            text += " "
+        if text != line[found.start:col]:
+            result = self.replace(text, (row, found.start), (row, col))
+            self.move_cursor(result.end_location)
+        typed = mentions.partial(line[:col])
+        if not found.names:
+            self.show_hint(f"no file or folder matches {typed[1] if typed else ''!r}: "
+                           "check the path (relative to the folder the app started in)")
+        elif len(found.names) > 1:
+            self.show_hint("  ".join(inert_line(n) for n in found.names[:60]))
+        else:
+            self.show_hint("")
+
+    def show_hint(self, text: str) -> None:
+        """One line above the input (the candidates of a completion); "" hides it. It
+        goes when the text changes."""
+        try:
+            hint = self.screen.query_one("#mention-hint", Static)
+        except NoMatches:
+            parent = self.parent
+            if not text or not isinstance(parent, Widget):
+                return
+            hint = Static(id="mention-hint", markup=False)
+            hint.styles.height = 1
+            hint.styles.padding = (0, 1)
+            parent.mount(hint, before=self)
+        self._hint_text = self.text if text else None
+        hint.update(Text(inert_line(text), no_wrap=True, overflow="ellipsis",
+                         style="dim"))
+        hint.display = bool(text)
+
+    def _on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if self._hint_text not in (None, self.text):
+            self.show_hint("")
+
+    def insert_mention(self, path: str | None) -> None:
+        """Put ``@path`` (quoted when needed) at the cursor, a word of its own (the file
+        picker's choice); None: nothing chosen."""
+        if path:
+            row, col = self.cursor_location
+            line = self.document.get_line(row)
+            text = mentions.quote(path)
+            if col > 0 and not line[col - 1].isspace():
+                text = " " + text
+            if not line[col:col + 1].isspace():
+                text += " "
+            result = self.replace(text, self.selection.start, self.selection.end)
+            self.move_cursor(result.end_location)
+        self.focus()
