@@ -72,3 +72,10 @@ def test_complete_the_mention_at_the_cursor(here):
     assert complete("no mention") is None
     assert complete("bob@no") is None
     assert complete('@"my file.txt"') is None  # closed: tab moves the focus
+
+
+def test_a_name_with_controls_is_listed_never_completed(here):
+    (here / "evil\x1b[2J.txt").write_text("x")
+    c = complete("@ev")
+    assert (c.text, c.names, c.done) == ("@ev", ["evil\x1b[2J.txt"], False)
+    assert mentions.plain("notes.txt") and not mentions.plain("a\u202eb")

@@ -20,6 +20,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from .text import inert_line
+
 _MENTION = re.compile(r"""(?<!\S)@(?:"([^"\n]+)"|'([^'\n]+)'|([^\s"']\S*))""")
 # the mention the cursor is in, typed so far: an open quote, or a word
 _PARTIAL = re.compile(r"""(?<!\S)@(?:(["'])([^"'\n]*)|([^\s"']*))$""")
@@ -117,6 +119,12 @@ def complete_path(text: str) -> tuple[str, list[str]]:
     return folder + sep + first[:n], names
 
 
+def plain(name: str) -> bool:
+    """A name that holds no terminal control (escape, bidi, ...): safe to put in the
+    input as it is. Another one is only ever shown through the gate."""
+    return inert_line(name) == name
+
+
 @dataclass(frozen=True)
 class Completion:
     start: int  # where the mention being typed starts (its ``@``), in the text given
@@ -139,12 +147,15 @@ def partial(before_cursor: str) -> tuple[int, str, str] | None:
 def complete(before_cursor: str) -> Completion | None:
     """Complete the mention the cursor ends (see :func:`complete_path`); None when the
     cursor is not in one. A path that needs quotes gets them: the closing quote once one
-    file matched (a folder stays open, to go on typing in it)."""
+    file matched (a folder stays open, to go on typing in it). A completion that would
+    put a control character into the input is not made (the names are still given)."""
     found = partial(before_cursor)
     if found is None:
         return None
     start, value, open_quote = found
     completed, names = complete_path(value)
+    if not plain(completed):  # listed (made visible), never put into the input raw
+        return Completion(start, before_cursor[start:], names, False)
     done = len(names) == 1 and not names[0].endswith("/")
     needs = open_quote or any(c.isspace() or c in "\"'" for c in completed)
     if needs:
@@ -156,4 +167,4 @@ def complete(before_cursor: str) -> Completion | None:
 
 
 __all__ = ["Completion", "Mention", "complete", "complete_path", "file_paths", "find",
-           "looks_like_path", "partial", "quote"]
+           "looks_like_path", "partial", "plain", "quote"]

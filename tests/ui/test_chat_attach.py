@@ -14,6 +14,8 @@ from _chat_helpers import (
 from servers.wire import KEY as WIRE_KEY
 from servers.wire import MODEL, Serving
 
+from cherry_tui.core.attachments import TextFile
+from cherry_tui.core.history import Message
 from cherry_tui.core.history_export import to_markdown
 from cherry_tui.ui.app import CherryApp
 from cherry_tui.ui.screens.attach_dialog import AttachDialog
@@ -82,6 +84,12 @@ async def test_tab_completes_an_at_path_and_moves_focus_elsewhere(
         await pilot.press("tab")
         await settle(pilot)
         assert box.has_focus and "no file or folder matches 'zz'" in str(hint.render())
+        (files / "evil\x1b]0;pwned\x07.txt").write_text("x")  # a hostile name
+        await type_text(pilot, " @ev")
+        await pilot.press("tab")
+        await settle(pilot)
+        assert box.text.endswith(" @ev")  # never put into the input raw
+        assert "evil^[]0;pwned^G.txt: its name has control characters" in str(hint.render())
         await type_text(pilot, " plain")
         await pilot.press("tab")  # not in a mention: tab moves on, to the log
         await settle(pilot)
@@ -300,3 +308,19 @@ async def test_editing_a_message_sends_its_files_again(config_file, llmock, monk
             {"role": "user", "content": f"{BLOCK}\n\n@notes.txt shorter"}]
         assert "shorter\n📎 notes.txt · 18 B" in log_text(screen)
 
+
+
+async def test_a_hostile_file_name_shows_inert_in_the_log(config_file, llmock, monkeypatch,
+                                                          tmp_path):
+    db = history_file(tmp_path)
+    conv = db.create(model="mock/gpt-4o")
+    msg = db.add(conv.id, Message("user", "see"))
+    db.add_attachments(msg.id, [TextFile("x\x1b]0;pwned\x07\u202e.txt", "/x", "t", 1)])
+    db.close()
+    app = mock_app(config_file, llmock, monkeypatch, models=("gpt-4o",))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        screen.open_conversation(conv.id)
+        await settle(pilot)
+        text = log_text(screen)
+        assert "📎 x^[]0;pwned^G<U+202E>.txt · 1 B" in text and "\x1b" not in text

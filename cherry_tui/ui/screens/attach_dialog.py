@@ -21,7 +21,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core.attachments import IMAGE_LIMIT, TEXT_LIMIT, human_size
-from ...core.mentions import complete_path
+from ...core.mentions import complete_path, plain
 from ...core.text import inert_line
 from ..widgets.typeahead import TypeAheadInput
 from .chat_dialogs import PICKER_CSS
@@ -116,7 +116,8 @@ class AttachDialog(ModalScreen[str | None]):
 
     def action_complete(self) -> None:
         completed, names = complete_path(self.field.value)
-        self._set(completed)
+        if plain(completed):
+            self._set(completed)
         if not names:
             self._problem(f"nothing matches {self.field.value!r}")
 
@@ -132,7 +133,10 @@ class AttachDialog(ModalScreen[str | None]):
         if options.highlighted is not None and self.names:
             folder, sep, _ = value.rpartition("/")
             picked = folder + sep + self.names[options.highlighted]
-            if picked.endswith("/"):
+            if not plain(picked):
+                self._problem(f"{picked} has control characters in its name: rename it "
+                              "to attach it")
+            elif picked.endswith("/"):
                 self._set(picked)  # a folder: look inside
             else:
                 self.dismiss(picked)

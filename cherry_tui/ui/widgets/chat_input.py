@@ -84,11 +84,6 @@ class ChatInput(TextArea):
             self.move_cursor(result.end_location)
 
     # ------------------------------------------------------------------ @path completion
-    def mention_at_cursor(self) -> tuple[int, str, str] | None:
-        """The ``@path`` mention the cursor ends (see :func:`mentions.partial`)."""
-        row, col = self.cursor_location
-        return mentions.partial(self.document.get_line(row)[:col])
-
     def action_complete(self) -> None:
         """tab: complete the ``@path`` at the cursor; elsewhere move the focus on."""
         row, col = self.cursor_location
@@ -107,6 +102,9 @@ class ChatInput(TextArea):
         if not found.names:
             self.show_hint(f"no file or folder matches {typed[1] if typed else ''!r}: "
                            "check the path (relative to the folder the app started in)")
+        elif len(found.names) == 1 and not mentions.plain(found.names[0]):
+            self.show_hint(f"{found.names[0]}: its name has control characters: rename it "
+                           "to attach it")
         elif len(found.names) > 1:
             self.show_hint("  ".join(inert_line(n) for n in found.names[:60]))
         else:
