@@ -6,6 +6,7 @@ attachment lines in the log, the history, ctrl+r and editing sending the files a
 from __future__ import annotations
 
 import base64
+import sqlite3
 
 import pytest
 from _chat_helpers import (
@@ -324,3 +325,26 @@ async def test_a_hostile_file_name_shows_inert_in_the_log(config_file, llmock, m
         await settle(pilot)
         text = log_text(screen)
         assert "📎 x^[]0;pwned^G<U+202E>.txt · 1 B" in text and "\x1b" not in text
+
+
+async def test_a_history_that_cannot_be_written_keeps_the_files_text(
+        config_file, llmock, monkeypatch, files, tmp_path):
+    app = mock_app(config_file, llmock, monkeypatch, models=("gpt-4o",))
+    llmock.reply("ok")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_chat(pilot)
+        writer = app.history_writer
+        writer.give_up_after = 0.3  # the lock outlasts the writer's patience
+        holder = sqlite3.connect(tmp_path / "data" / "history.sqlite3", isolation_level=None,
+                                 timeout=0)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            await send(pilot, "@notes.txt @shot.png keep these")
+            await wait_answer(pilot)
+            await wait_for(pilot, lambda: writer.pending == 0, timeout=30, what="writes")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    text = writer.recovery_file.read_text()
+    assert "@notes.txt @shot.png keep these" in text
+    assert BLOCK in text and f"Image: {files / 'shot.png'} (SHA-256 " in text

@@ -60,17 +60,25 @@ class ChatAttachments:
         config = cherry_app(self.screen).config
         paths = mentions.file_paths(text, set(model_refs(config)),
                                     {p.id for p in config.providers()})
-        kept = {a.name: a for a in self.of(editing)} if editing is not None else {}
         out = []
         for path in paths:
             try:
                 out.append(load(path))
             except AttachmentError as exc:
-                earlier = kept.get(os.path.basename(os.path.expanduser(path)))
-                if exc.kind != "missing" or earlier is None:
+                earlier = self._kept(editing, path) if exc.kind == "missing" else None
+                if earlier is None:
                     raise
                 out.append(earlier)
         return out
+
+    def _kept(self, editing: Message | None, path: str) -> Attachment | None:
+        """The file of that name the edited message was sent with, if it can be sent."""
+        name = os.path.basename(os.path.expanduser(path))
+        try:
+            sent = self.of(editing) if editing is not None else []
+        except AttachmentError:
+            return None
+        return next((a for a in sent if a.name == name), None)
 
     def of(self, msg: Message) -> list[Attachment]:
         """A message's attachments as sent (read once; raises AttachmentError)."""
@@ -146,7 +154,7 @@ class ChatAttachments:
 
     # ------------------------------------------------------------------ keeping
     def keep(self, msg: Message, files: list[Attachment],
-             write: Callable[[Callable[[History], object]], None]) -> None:
+             write: Callable[..., None]) -> None:
         """``msg`` was sent with ``files``: shown with it, saved after it (the writer)."""
         if not files:
             return
@@ -158,7 +166,11 @@ class ChatAttachments:
                 raise Skipped("its message could not be saved")
             db.add_attachments(msg.id, files)
 
-        write(add)
+        def recovery() -> str:  # what a failed write keeps: the text, the images' paths
+            return "\n\n".join(a.block() if isinstance(a, TextFile) else
+                               f"Image: {a.path} (SHA-256 {a.sha256})" for a in files)
+
+        write(add, recovery=recovery)
 
     def api_message(self, msg: Message) -> dict[str, Any]:
         """A user message as the request carries it: its files' blocks, then its text, its
