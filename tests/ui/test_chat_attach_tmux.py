@@ -1,6 +1,7 @@
-"""The installed cherry-tui in tmux at 80x24 against llmock: ``@no`` and tab typed in one
-burst complete to ``@notes.txt`` (the letters are in before tab looks at them), the
-message goes with the file, and the log shows the attachment line."""
+"""The installed cherry-tui in tmux at 80x24 against llmock: ``@no``, tab and more letters
+typed in one burst complete to ``@notes.txt`` (each key is read in the order typed), the
+message goes with the file, and the log shows the attachment line (without colour, in
+a 16-colour terminal: the line is text, nothing in it is told by colour alone)."""
 
 from __future__ import annotations
 
@@ -28,14 +29,13 @@ def test_at_path_completes_in_a_burst_and_the_log_shows_the_file(tmux, tmp_path,
         'key = "env:MOCK_KEY"\nmodels = ["gpt-4o"]\nenabled = true\n')
     llmock.reply("Milk, it says.")
     tmux.start(["sh", "-c", f"cd {shlex.quote(str(work))} && exec {shlex.quote(exe)}"],
-               _env(tmp_path, config_file, MOCK_KEY=KEY))
+               _env(tmp_path, config_file, MOCK_KEY=KEY, NO_COLOR="1", TERM="xterm"))
     tmux.wait_for("Providers")
     tmux.keys("C-n")
     tmux.wait_for("New conversation with mock/gpt-4o")
-    tmux.run("send-keys", "-l", "what does @no")  # one burst: the letters, then tab
-    tmux.run("send-keys", "Tab")
-    tmux.wait_for("what does @notes.txt")
-    tmux.literal("say?")
+    # one burst (one write): letters, tab, letters; each read where it was typed
+    tmux.run("send-keys", "what does @no", "Tab", "say?")
+    tmux.wait_for("what does @notes.txt say?")
     tmux.keys("Enter")
     screen = tmux.wait_for("Milk, it says.", "📎 notes.txt · 18 B")
     lines = screen.splitlines()

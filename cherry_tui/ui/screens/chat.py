@@ -990,6 +990,7 @@ def _recovery_text(conv: Conversation | None, msg: Message) -> str:
 
 def chat_help_sections() -> list[tuple[str, list, str]]:
     """The chat's keys for the help screen (? / F1)."""
+    from .attach_dialog import AttachDialog, AttachField
     from .chat_dialogs import ModelPicker, PickerFilter, SettingsDialog
     from .history import HistoryScreen
 
@@ -1013,6 +1014,9 @@ def chat_help_sections() -> list[tuple[str, list, str]]:
         ("Model picker", [*PickerFilter.BINDINGS, *ModelPicker.BINDINGS],
          "Type to filter (fuzzy); enter chooses this conversation's model; ctrl+d also "
          "makes it the default for new chats."),
+        ("File picker (ctrl+f)", [*AttachField.BINDINGS, *AttachDialog.BINDINGS],
+         "Type a path (tab completes; relative to the folder the app started in) or move "
+         "down the list; enter on a file puts @path into the input, on a folder opens it."),
         ("Chat settings", SettingsDialog.BINDINGS,
          "Title, system prompt and temperature of this conversation."),
         ("Chat history", HistoryScreen.BINDINGS,

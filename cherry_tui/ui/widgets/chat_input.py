@@ -60,8 +60,23 @@ class ChatInput(TextArea):
         super().__init__(text, id=id, soft_wrap=True, show_line_numbers=False,
                          tab_behavior="focus", highlight_cursor_line=False)
         self._hint_text: str | None = None  # the text a completion hint was shown for
+        self._tabbed_away = False  # tab moved the focus on (keys read behind it follow it)
 
     async def _on_key(self, event: events.Key) -> None:
+        if self._tabbed_away and self.screen.focused is not self:
+            # Typed after a tab that moved the focus on, before it moved: for the widget
+            # that has the focus now (``tab [`` in one read: [ is the log's key).
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Key(event.key, event.character))
+            return
+        if any(b.action == "complete" for b in self._bindings.key_to_bindings.get(event.key, ())):
+            # Run now, not when the key has bubbled up to the app: a burst such as
+            # "@no<tab>x" or "<tab>[" is then read in the order typed.
+            event.stop()
+            event.prevent_default()
+            self.action_complete()
+            return
         if event.key == "enter" or event.key in NEWLINE_KEYS:
             # Not TextArea's own newline: let the event bubble to the bindings (chat.send,
             # chat.newline), so a [keymap] can move them.
@@ -90,6 +105,7 @@ class ChatInput(TextArea):
         line = self.document.get_line(row)
         found = mentions.complete(line[:col])
         if found is None:
+            self._tabbed_away = True
             self.app.action_focus_next()
             return
         text = found.text
@@ -109,6 +125,15 @@ class ChatInput(TextArea):
             self.show_hint("  ".join(inert_line(n) for n in found.names[:60]))
         else:
             self.show_hint("")
+
+    def _on_focus(self, event: events.Focus) -> None:  # (Textual runs Widget's too)
+        self._tabbed_away = False
+
+    async def _on_paste(self, event: events.Paste) -> None:  # (then TextArea's, unless)
+        if self._tabbed_away and self.screen.focused is not self:  # as keys (see _on_key)
+            event.stop()
+            event.prevent_default()
+            self.app.post_message(events.Paste(event.text))
 
     def show_hint(self, text: str) -> None:
         """One line above the input (the candidates of a completion); "" hides it. It
