@@ -348,3 +348,20 @@ async def test_a_history_that_cannot_be_written_keeps_the_files_text(
     text = writer.recovery_file.read_text()
     assert "@notes.txt @shot.png keep these" in text
     assert BLOCK in text and f"Image: {files / 'shot.png'} (SHA-256 " in text
+
+
+async def test_completion_follows_the_keymap_and_tab_then_moves_on(
+        config_file, llmock, monkeypatch, files):
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text('[keymap]\n"chat.complete" = "f4"\n')
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await type_text(pilot, "@notes.")
+        await pilot.press("f4")
+        assert screen.chat_input.text == "@notes.txt "
+        await type_text(pilot, "@lo")
+        await pilot.press("tab")  # tab is the focus key again, even in a mention
+        await settle(pilot)
+        assert screen.chat_input.text == "@notes.txt @lo"
+        assert screen.query_one(ChatLog).has_focus

@@ -937,7 +937,7 @@ class ChatScreen(Screen):
 
     def wants_tab(self) -> bool:
         """The input takes tab itself: it completes an @path, else moves the focus on."""
-        return isinstance(self.focused, ChatInput)
+        return isinstance(self.focused, ChatInput) and self.focused.completes_with("tab")
 
     def action_focus_log(self) -> None:
         self.log_view.focus()

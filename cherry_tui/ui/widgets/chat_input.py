@@ -70,7 +70,7 @@ class ChatInput(TextArea):
             event.prevent_default()
             self.app.post_message(events.Key(event.key, event.character))
             return
-        if any(b.action == "complete" for b in self._bindings.key_to_bindings.get(event.key, ())):
+        if self.completes_with(event.key):
             # Run now, not when the key has bubbled up to the app: a burst such as
             # "@no<tab>x" or "<tab>[" is then read in the order typed.
             event.stop()
@@ -99,6 +99,14 @@ class ChatInput(TextArea):
             self.move_cursor(result.end_location)
 
     # ------------------------------------------------------------------ @path completion
+    def completes_with(self, key: str) -> bool:
+        """Is ``key`` this input's completion key (tab, unless a [keymap] moved it)?
+        (Textual applies the keymap to copies of ``_bindings`` as it resolves a key.)"""
+        bindings = self._bindings.copy()
+        if self.app._keymap:
+            bindings.apply_keymap(self.app._keymap)
+        return any(b.action == "complete" for b in bindings.key_to_bindings.get(key, ()))
+
     def action_complete(self) -> None:
         """tab: complete the ``@path`` at the cursor; elsewhere move the focus on."""
         row, col = self.cursor_location
