@@ -67,7 +67,7 @@ class AttachDialog(ModalScreen[str | None]):
             yield OptionList(id="attach-list")
             yield Static(classes="hint -error", id="attach-problem")
             yield Static(Text(
-                f"tab completes · ↑↓ move · enter attaches (a folder: opens it) · esc cancels\n"
+                f"tab completes · ↑↓ move · enter attaches (a folder opens) · esc cancels\n"
                 f"text files up to {human_size(TEXT_LIMIT)}, PNG/JPEG/WebP/GIF images up to "
                 f"{human_size(IMAGE_LIMIT)}; relative paths start in "
                 f"{inert_line(str(Path.cwd()))}"), classes="hint", id="attach-hint")
