@@ -360,9 +360,7 @@ class ChatScreen(Screen):
             self._pending_text = text
             self.action_pick_model()
             return
-        earlier = self.messages[:self.messages.index(self.editing)] \
-            if self.editing in self.messages else self.messages
-        files = self.attached.prepare(text, earlier, self.editing, self.model_ref)
+        files = self.attached.prepare(text, self.editing, self.model_ref)
         if files is None:  # said why; the input keeps the text
             return
         if self.editing is not None:  # a new version of that turn: a branch

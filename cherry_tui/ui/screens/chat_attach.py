@@ -98,10 +98,13 @@ class ChatAttachments:
         return cherry_app(self.screen).history
 
     # ------------------------------------------------------------------ checks
-    def prepare(self, text: str, earlier: list[Message], editing: Message | None,
+    def prepare(self, text: str, editing: Message | None,
                 model_ref: str | None) -> list[Attachment] | None:
-        """The files of a message about to be sent, read; None (said to the user) when one
-        of them, or of the earlier messages the request carries, cannot be sent."""
+        """The files of a message about to be sent (``editing``: as a new version of that
+        one), read; None (said to the user) when one of them, or of the earlier messages
+        the request carries, cannot be sent."""
+        shown = self.screen.messages
+        earlier = shown[:shown.index(editing)] if editing in shown else shown
         try:
             files = self._mentioned(text, editing)
         except AttachmentError as exc:
