@@ -70,7 +70,7 @@ class ChatInput(TextArea):
             event.prevent_default()
             self.app.post_message(events.Key(event.key, event.character))
             return
-        if self.completes_with(event.key):
+        if not event.is_printable and self.completes_with(event.key):
             # Run now, not when the key has bubbled up to the app: a burst such as
             # "@no<tab>x" or "<tab>[" is then read in the order typed.
             event.stop()
