@@ -44,14 +44,19 @@ def test_a_marker_then_the_assistants_context_limit_and_empty_answers_dropped():
         "q1", "q2", "a2", "q3", "a3", "q4"]  # a blank system prompt is not sent
 
 
-def test_content_of_user_messages_can_be_built_by_a_callback_and_passes_through():
+def test_user_messages_can_be_built_by_a_callback_and_pass_through():
     msgs = convo("u:look", "a:ok", "u:again")
     parts = [{"type": "text", "text": "again"}, {"type": "image_url", "image_url": {"url": "x"}}]
-    out = outgoing(msgs, "", None, content=lambda m: parts if m.content == "again" else m.content)
-    assert out[-1] == {"role": "user", "content": parts}
+    with_image = {"role": "user", "content": "again", "images": ["an image"]}
+    out = outgoing(msgs, "", None, user=lambda m: with_image if m.content == "again"
+                   else {"role": "user", "content": m.content})
+    assert out[-1] is with_image
+    assert out[0] == {"role": "user", "content": "look"}
     assert out[1] == {"role": "assistant", "content": "ok"}  # answers stay text
-    # an image part is counted as about a thousand tokens, a text part by its text
+    # an image is counted as about a thousand tokens, as parts or beside the text
     assert estimate_tokens([out[-1]]) == 4 + text_tokens("again") + 1000
+    assert estimate_tokens([{"role": "user", "content": parts}]) == \
+        4 + text_tokens("again") + 1000
 
 
 def test_token_estimates_latin_and_cjk():

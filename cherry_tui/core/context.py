@@ -4,7 +4,7 @@
   prompt, then the kept messages after the last "new context" marker (role
   :data:`~.history.CONTEXT`), cut to the assistant's ``context`` (how many earlier
   messages; :func:`~.assistants.trim_context`), answers with no text left out. A user
-  message's content is its text, or what ``content(message)`` builds (attachments).
+  message is its text, or what ``user(message)`` builds (text and attachments).
 * :func:`estimate_tokens` guesses without a tokenizer: about 4 characters a token for
   Latin text, 1 token a CJK character, a few tokens a message. :func:`calibration`
   scales the guess by what the server reported for the last request (``prompt_tokens``).
@@ -44,17 +44,18 @@ def after_marker(messages: Sequence[Message]) -> list[Message]:
 
 
 def outgoing(messages: Sequence[Message], system_prompt: str, context: int | None,
-             content: Callable[[Message], Any] | None = None) -> list[dict[str, Any]]:
+             user: Callable[[Message], dict[str, Any]] | None = None
+             ) -> list[dict[str, Any]]:
     """The messages of a request: system prompt, the messages after the last marker
     (answers with no text left out), only ``context`` earlier ones before the question
-    (None: all). A user message's content is ``content(message)`` when given (e.g. text
+    (None: all). A user message is ``user(message)`` when given (e.g. text
     and attachments as parts), else its text."""
     out: list[dict[str, Any]] = []
     if system_prompt.strip():
         out.append({"role": "system", "content": system_prompt})
     for m in after_marker(messages):
         if m.role == "user":
-            out.append({"role": "user", "content": content(m) if content else m.content})
+            out.append(user(m) if user else {"role": "user", "content": m.content})
         elif m.role == "assistant" and m.content.strip():
             out.append({"role": "assistant", "content": m.content})
     return trim_context(out, context)
@@ -93,7 +94,8 @@ IMAGE_TOKENS = 1000  # an attached image: a rough figure (it varies with size an
 
 def estimate_tokens(messages: Sequence[Mapping[str, Any]]) -> int:
     """About how many prompt tokens a request of ``messages`` is."""
-    return sum(PER_MESSAGE + _content_tokens(m.get("content")) for m in messages)
+    return sum(PER_MESSAGE + _content_tokens(m.get("content"))
+               + IMAGE_TOKENS * len(m.get("images") or ()) for m in messages)
 
 
 def calibration(estimated: int, prompt_tokens: int | None) -> float:
@@ -106,13 +108,13 @@ def calibration(estimated: int, prompt_tokens: int | None) -> float:
 
 
 def calibration_for(messages: Sequence[Message], system_prompt: str, context: int | None,
-                    content: Callable[[Message], Any] | None = None) -> float:
+                    user: Callable[[Message], dict[str, Any]] | None = None) -> float:
     """:func:`calibration` from the last answer whose server reported ``prompt_tokens``:
     our guess for the request that answer was for, against the server's count."""
     for i in range(len(messages) - 1, -1, -1):
         m = messages[i]
         if m.role == "assistant" and m.prompt_tokens:
-            sent = outgoing(messages[:i], system_prompt, context, content)
+            sent = outgoing(messages[:i], system_prompt, context, user)
             return calibration(estimate_tokens(sent), m.prompt_tokens)
     return 1.0
 
@@ -127,19 +129,20 @@ class Outlook:
 
 
 def next_request(messages: Sequence[Message], draft: str, system_prompt: str,
-                 context: int | None, content: Callable[[Message], Any] | None = None
+                 context: int | None,
+                 user: Callable[[Message], dict[str, Any]] | None = None
                  ) -> Outlook:
     """The :class:`Outlook` of sending ``draft`` (the input's text; blank: the
     conversation's context alone) after ``messages``. Which messages go is
     :func:`outgoing`'s decision; the draft is counted uncached (it changes per key)."""
-    sent = outgoing([*messages, Message("user", "")], system_prompt, context, content)
+    sent = outgoing([*messages, Message("user", "")], system_prompt, context, user)
     earlier = sent[:-1]  # the placeholder question is last: trim_context always keeps it
     count = sum(1 for m in earlier if m.get("role") != "system")
     tokens = estimate_tokens(earlier)
     if draft.strip():
         count += 1
         tokens += PER_MESSAGE + count_tokens(draft)
-    factor = calibration_for(messages, system_prompt, context, content)
+    factor = calibration_for(messages, system_prompt, context, user)
     return Outlook(count, round(tokens * factor))
 
 

@@ -21,6 +21,9 @@ Keys (ids in parentheses, for ``[keymap]``):
     ctrl+y             copy the selected (else the last) answer  (chat.copy)
     ctrl+g             new context: earlier messages are not sent; again takes it back
                        (chat.new_context; the bar above the input: what is sent)
+    ctrl+f             attach a file: a picker puts @path in the input  (chat.attach)
+    @path + tab        complete the path; on send each @path file is attached
+                       (cherry_tui.ui.screens.chat_attach)
     F2                 assistants: start a chat with one, edit, new  (app.assistants)
     tab                to the log: ↑↓ select a message, c copy, t reasoning, e edit,
                        [ ] (or ← →) older / newer version of the selected turn,
@@ -45,6 +48,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from textual import on
 from textual.actions import SkipAction
@@ -76,6 +80,7 @@ from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
 from ..widgets.context_bar import ContextBar
 from .chat_context import ContextView, MarkerEntry
+from .chat_attach import ChatAttachments
 from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
 from .common import commit
 from .export import export_conversation
@@ -139,6 +144,7 @@ class ChatScreen(Screen):
         Binding("ctrl+n", "new_conversation", "New chat", id="chat.new", show=False),
         Binding("ctrl+y", "copy", "Copy", id="chat.copy", show=False, priority=True),
         Binding("ctrl+g", "new_context", "New context", id="chat.new_context"),
+        Binding("ctrl+f", "attach", "Attach", id="chat.attach", show=False, priority=True),
     ]
 
     # The chat's state; the top bar (ChatBar) is bound to it and follows it.
@@ -177,6 +183,7 @@ class ChatScreen(Screen):
         self._told_ended = 0.0  # the _answer_ended that esc said "already ended" for
         self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
         self.context_view = ContextView(self)  # the new-context marker and the bar
+        self.attached = ChatAttachments(self)  # the files of the messages (@path)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -407,6 +414,9 @@ class ChatScreen(Screen):
                 text, self._all_refs()).strip():
             self.notify("Type the question after the models it is for.", severity="warning")
             return
+        files = self.attached.prepare(text, self.editing, self.answering_refs(text))
+        if files is None:  # said why; the input keeps the text
+            return
         if self.context_view.holds_back(text):  # over the model's window: said; enter again
             return
         self._settle_group()
@@ -420,6 +430,7 @@ class ChatScreen(Screen):
         self.chat_input.clear()
         msg = self.turns.add(Message("user", text), parent)
         self._add_message(msg)
+        self.attached.keep(msg, files, self._write)
         conv = self._ensure_conversation()
         if not conv.title:
             conv.title = hist.title_from(without_mentions(text, self._all_refs()) or text)
@@ -432,19 +443,28 @@ class ChatScreen(Screen):
         """Every model a message can mention (``@provider/model``)."""
         return model_refs(cherry_app(self).config)
 
-    def answering_refs(self) -> list[str]:
-        """The models that answer the last question: those it mentions, else this
-        conversation's model(s)."""
-        last = self._last_user()
-        named = mentioned(last.content, self._all_refs()) if last is not None else []
+    def answering_refs(self, text: str | None = None) -> list[str]:
+        """The models that answer ``text`` (else the last question): those it mentions,
+        else this conversation's model(s)."""
+        if text is None:
+            last = self._last_user()
+            text = last.content if last is not None else ""
+        named = mentioned(text, self._all_refs())
         if named:
             return named[:MAX_MODELS]
         return [self.model_ref, *self.compare] if self.model_ref else []
 
     def api_messages(self) -> list[dict]:
-        refs = self._all_refs()
         return outgoing(self.messages, self.system_prompt, self.context,
-                        content=lambda m: without_mentions(m.content, refs))
+                        user=self.user_message)
+
+    def user_message(self, msg: Message, *, quiet: bool = False) -> dict[str, Any]:
+        """A user message as a request carries it: its text without the model mentions,
+        its files (``quiet``: one that cannot be read is left out unsaid)."""
+        text = msg.content
+        if "@" in text:  # (most messages mention nothing: no need to list the models)
+            text = without_mentions(text, self._all_refs())
+        return self.attached.api_message(msg, text, quiet=quiet)
 
     def _answer(self) -> None:
         """Ask the model(s) for an answer to the conversation so far: with several, the
@@ -791,6 +811,9 @@ class ChatScreen(Screen):
             self.notify("A new context follows the last answer: ask a question, or ctrl+g "
                         "takes the marker back to retry it.")
             return
+        if not self.attached.ready(self.messages[:-1] if last.role == "assistant"
+                                   else self.messages, self.answering_refs()):
+            return
         if last.role == "assistant":
             self._drop_from(last)  # from the view: it stays, as an earlier version
         if self.messages and self.messages[-1].role == "user":
@@ -1090,6 +1113,14 @@ class ChatScreen(Screen):
 
     def action_new_context(self) -> None:
         self.context_view.toggle_marker()
+    def action_attach(self) -> None:
+        from .attach_dialog import AttachDialog
+
+        self.app.push_screen(AttachDialog(), self.chat_input.insert_mention)
+
+    def wants_tab(self) -> bool:
+        """The input takes tab itself: it completes an @path, else moves the focus on."""
+        return isinstance(self.focused, ChatInput) and self.focused.completes_with("tab")
 
     def action_focus_log(self) -> None:
         self.log_view.focus()
@@ -1117,6 +1148,8 @@ class ChatScreen(Screen):
              "keep"),
             ("Chat: stop the selected answer", "x in the log; esc stops all",
              "stop_selected"),
+            ("Chat: attach a file", "ctrl+f; or @path in the input (tab completes)",
+             "attach"),
             ("Chat: history", "ctrl+o: open, search, rename, delete", "history"),
             ("Chat: settings (system prompt, temperature)", "ctrl+s", "settings"),
             ("Chat: new conversation", "ctrl+n", "new_conversation"),
@@ -1149,6 +1182,7 @@ def _recovery_text(conv: Conversation | None, msg: Message) -> str:
 
 def chat_help_sections() -> list[tuple[str, list, str]]:
     """The chat's keys for the help screen (? / F1)."""
+    from .attach_dialog import AttachDialog, AttachField
     from .chat_dialogs import ModelPicker, PickerFilter, SettingsDialog
     from .history import HistoryScreen
 
@@ -1163,7 +1197,11 @@ def chat_help_sections() -> list[tuple[str, list, str]]:
          "its line are not sent (ctrl+g again takes it back); the line above the input "
          "says how many messages and about how many tokens the next request sends, and "
          "the model's window when known. ctrl+p lists every chat action: export, rename, "
-         "delete, copy, reasoning."),
+         "delete, copy, reasoning. Attach a file with @path in the input (tab completes the "
+         "path; quote one with spaces: @\"my file.txt\") or ctrl+f (a picker); on send each "
+         "@path that names a file goes with the message: a text file in a fenced block, an "
+         "image (PNG, JPEG, WebP, GIF) to a vision model. @provider/model is a model, not a "
+         "file: that model answers."),
         ("Chat log (tab)", ChatLog.BINDINGS,
          "↑↓ select a message; esc goes back to the input. ctrl+r and editing add a version "
          "of the turn (nothing is replaced): [ and ] (or ← →) show the older and newer "
@@ -1172,6 +1210,9 @@ def chat_help_sections() -> list[tuple[str, list, str]]:
          "Type to filter (fuzzy); enter chooses this conversation's model; ctrl+d also "
          "makes it the default for new chats; ctrl+a adds it to the models answering "
          "(or takes it out): several answer each question side by side."),
+        ("File picker (ctrl+f)", [*AttachField.BINDINGS, *AttachDialog.BINDINGS],
+         "Type a path (tab completes; relative to the folder the app started in) or move "
+         "down the list; enter on a file puts @path into the input, on a folder opens it."),
         ("Chat settings", SettingsDialog.BINDINGS,
          "Title, system prompt and temperature of this conversation."),
         ("Chat history", HistoryScreen.BINDINGS,

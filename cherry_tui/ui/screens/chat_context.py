@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.css.query import NoMatches
@@ -116,7 +117,8 @@ class ContextView:
 
     def outlook(self, draft: str) -> Outlook:
         s = self.screen
-        return next_request(self._base(), draft, s.system_prompt, s.context)
+        return next_request(self._base(), draft, s.system_prompt, s.context,
+                            user=partial(s.user_message, quiet=True))
 
     def typed(self) -> None:
         """The input changed: count it again after a pause in typing."""

@@ -9,7 +9,6 @@ and a second one imports the others (the CLI's ``--yes``).
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -25,33 +24,11 @@ from ...core import cherry_import, provider_merge, secrets
 from ...core.provider_merge import ACTION_TEXT
 from ...core.config import ConfigError, ConfigReadOnly
 from ...core.history import default_path
+from ...core.mentions import complete_path
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
 
-
-
-def complete_path(text: str) -> tuple[str, list[str]]:
-    """Tab completion of a typed path: (the completed text, the names that still match).
-
-    Completes to the longest common prefix of the matching entries; folders end in
-    ``/``. ``~`` is kept as typed. Hidden entries show only when a ``.`` is typed.
-    """
-    folder, sep, stem = text.rpartition("/")
-    base = Path(os.path.expanduser(folder + sep)) if sep else Path(".")
-    try:
-        names = sorted(e.name + ("/" if e.is_dir() else "") for e in base.iterdir()
-                       if e.name.startswith(stem)
-                       and (stem.startswith(".") or not e.name.startswith(".")))
-    except OSError:
-        return text, []
-    if not names:
-        return text, []
-    first, last = names[0], names[-1]  # sorted: their common start is everyone's
-    n = 0
-    while n < min(len(first), len(last)) and first[n] == last[n]:
-        n += 1
-    return folder + sep + first[:n], names
 
 
 class PathInput(Input):

@@ -9,7 +9,8 @@ import time
 from rich.text import Text
 from textual.strip import Strip
 
-from ....core.history import ERROR, INTERRUPTED, STOPPED, STREAMING, Message
+from ....core.attachments import human_size
+from ....core.history import ERROR, INTERRUPTED, STOPPED, STREAMING, Message, StoredAttachment
 from ....core.text import inert_line
 from .markdown import BLANK, MarkdownBlocks, Renderer, clean
 
@@ -119,6 +120,12 @@ class NoticeEntry(Entry):
         return self.text
 
 
+def attachment_line(a: StoredAttachment) -> str:
+    """``📎 notes.txt · 2.1 KB`` (an image: ``📎 shot.png · image · 68 KB``)."""
+    kind = " · image" if a.kind == "image" else ""
+    return f"📎 {inert_line(a.name)}{kind} · {human_size(a.size)}"
+
+
 class UserEntry(Entry):
     gutter_style = "chatlog--user-gutter"
 
@@ -128,10 +135,15 @@ class UserEntry(Entry):
 
     def build(self, r: Renderer, budget: float | None = None) -> list[list[Strip]]:
         header = r.text("You" + self.version_mark(), "chatlog--user")
-        return [header, r.text(clean(self.message.content) or " ")]
+        parts = [header, r.text(clean(self.message.content) or " ")]
+        if self.message.attachments:  # one line each: name and size (read at send)
+            parts.append(r.text("\n".join(attachment_line(a)
+                                          for a in self.message.attachments),
+                                "chatlog--meta"))
+        return parts
 
     def estimate(self, width: int) -> int:
-        return _estimate_text(self.message.content, width) + 2
+        return _estimate_text(self.message.content, width) + 2 + len(self.message.attachments)
 
     def copy_text(self) -> str:
         return self.message.content
