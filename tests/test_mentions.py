@@ -79,3 +79,21 @@ def test_a_name_with_controls_is_listed_never_completed(here):
     c = complete("@ev")
     assert (c.text, c.names, c.done) == ("@ev", ["evil\x1b[2J.txt"], False)
     assert mentions.plain("notes.txt") and not mentions.plain("a\u202eb")
+
+
+def test_model_refs_complete_before_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    refs = ["mock/gpt-4o", "mock/gpt-4o-mini", "other/llama3"]
+    got = complete("ask @mock/gpt", refs)
+    assert got is not None and got.text == "@mock/gpt-4o" and not got.done
+    assert got.names == ["mock/gpt-4o", "mock/gpt-4o-mini"]
+    got = complete("@oth", refs)
+    assert got is not None and (got.text, got.done) == ("@other/llama3", True)
+    # a folder of the same start is listed with the models; the completion is their
+    # common start
+    (tmp_path / "mockups").mkdir()
+    got = complete("@mo", refs)
+    assert got is not None and got.text == "@mock" and "mockups/" in got.names
+    # no model of that start: files as before
+    got = complete("@mocku", refs)
+    assert got is not None and (got.text, got.names) == ("@mockups/", ["mockups/"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,9 +144,18 @@ def partial(before_cursor: str) -> tuple[int, str, str] | None:
     return m.start(), m.group(3), ""
 
 
-def complete(before_cursor: str) -> Completion | None:
+def _common_start(names: Sequence[str]) -> str:
+    first, last = min(names), max(names)  # their common start is everyone's
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+def complete(before_cursor: str, model_refs: Sequence[str] = ()) -> Completion | None:
     """Complete the mention the cursor ends (see :func:`complete_path`); None when the
-    cursor is not in one. A path that needs quotes gets them: the closing quote once one
+    cursor is not in one. ``model_refs`` (``provider/model``) complete too, before files
+    of the same start. A path that needs quotes gets them: the closing quote once one
     file matched (a folder stays open, to go on typing in it). A completion that would
     put a control character into the input is not made (the names are still given)."""
     found = partial(before_cursor)
@@ -154,6 +163,13 @@ def complete(before_cursor: str) -> Completion | None:
         return None
     start, value, open_quote = found
     completed, names = complete_path(value)
+    models = [r for r in model_refs if r.startswith(value) and plain(r)] \
+        if value and not open_quote else []
+    if models:  # a model mention (files of the same start are listed too)
+        common = _common_start([*models, completed] if names else models)
+        names = models + names
+        return Completion(start, "@" + (common if len(common) > len(value) else value),
+                          names, len(names) == 1)
     if not plain(completed):  # listed (made visible), never put into the input raw
         return Completion(start, before_cursor[start:], names, False)
     done = len(names) == 1 and not names[0].endswith("/")

@@ -226,3 +226,14 @@ async def test_a_mention_alone_is_not_sent(config_file, llmock, monkeypatch):
         await pilot.pause()
         assert screen.chat_input.text == "@mock/gpt-4o"  # kept, to finish
         assert not chat_requests(llmock) and not screen.messages
+
+
+async def test_tab_completes_a_model_mention(config_file, llmock, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no file of that name here
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await open_chat(pilot)
+        await type_text(pilot, "@mock/gpt-4o-m")
+        await pilot.press("tab")
+        assert screen.chat_input.text == "@mock/gpt-4o-mini "
+        assert screen.focused is screen.chat_input

@@ -214,6 +214,7 @@ class ChatScreen(Screen):
     def on_mount(self) -> None:
         _ = self.writer  # started now: it also marks answers a crash left streaming
         self.log_view.flush_hook = self._save_partial
+        self.chat_input.model_refs = self._all_refs  # tab completes @provider/model too
         self.model_ref = self._initial_model()
         if self.open_id is not None:
             self.open_conversation(self.open_id)

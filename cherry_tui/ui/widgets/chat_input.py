@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -61,6 +63,8 @@ class ChatInput(TextArea):
                          tab_behavior="focus", highlight_cursor_line=False)
         self._hint_text: str | None = None  # the text a completion hint was shown for
         self._tabbed_away = False  # tab moved the focus on (keys read behind it follow it)
+        # the models an @mention completes to (``provider/model``); the chat sets it
+        self.model_refs: Callable[[], Sequence[str]] = lambda: ()
 
     async def _on_key(self, event: events.Key) -> None:
         if self._tabbed_away and self.screen.focused is not self:
@@ -111,7 +115,7 @@ class ChatInput(TextArea):
         """tab: complete the ``@path`` at the cursor; elsewhere move the focus on."""
         row, col = self.cursor_location
         line = self.document.get_line(row)
-        found = mentions.complete(line[:col])
+        found = mentions.complete(line[:col], self.model_refs())
         if found is None:
             self._tabbed_away = True
             self.app.action_focus_next()
