@@ -612,7 +612,8 @@ class ChatScreen(Screen):
             return
         if self.focused is not self.chat_input and self.log_view.has_focus:
             self.log_view.select(None)
-            self.chat_input.focus()
+            # at once, not on the next idle: keys typed right behind esc are the input's
+            self.set_focus(self.chat_input)
             return
         if len(self.app.screen_stack) <= 1:
             return
@@ -902,7 +903,7 @@ class ChatScreen(Screen):
         self.editing = msg
         self.chat_input.text = inert(msg.content)  # from the history file: shown inert
         self.chat_input.move_cursor(self.chat_input.document.end)
-        self.chat_input.focus()
+        self.set_focus(self.chat_input)  # at once: the keys typed behind e edit it
 
     def _target_entry(self) -> Entry | None:
         log = self.log_view
