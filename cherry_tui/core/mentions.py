@@ -1,4 +1,6 @@
-"""``@path`` in a chat message: find the mentions, quote a path for one, complete a path.
+"""``@`` in a chat message: ``@path`` attaches a file, ``@provider/model`` asks a model.
+
+Files: find the mentions, quote a path for one, complete a path (and a model ref).
 
 A mention is ``@`` at the start of a word (the text's start or after whitespace), then a
 path: ``@notes.txt``, ``@~/logs/app.log``, ``@/etc/hosts``, or quoted when it holds a
@@ -6,8 +8,9 @@ space or a quote: ``@"my file.txt"`` (or ``@'...'``). ``@`` inside a word (``bob
 is no mention.
 
 What a mention names is decided by :func:`file_paths`: an existing file; not a model
-(``@provider/model``, the compare feature's); a word such as ``@alice`` that does not
-look like a path is left as text. The message keeps the user's text as typed.
+(``@provider/model``: :func:`model_mentions`); a word such as ``@alice`` that does not
+look like a path is left as text. The message keeps the user's text as typed; the model
+mentions are taken out only of what is sent (:func:`without_model_mentions`).
 
 Pure logic: reads folders, no Textual or Rich.
 """
@@ -90,6 +93,56 @@ def file_paths(text: str, model_refs: Collection[str] = (),
             seen.add(key)
             out.append(value)
     return out
+
+
+# ---------------------------------------------------------------------------- models
+# An @ at a word's start, up to the next space: linear, whatever the text.
+_MODEL_TOKEN = re.compile(r"(?<!\S)@(\S+)")
+_MODEL_MENTION = re.compile(r"(?<!\S)@(\S+) ?")
+
+MAX_MODELS = 4  # answers at once: more would not fit side by side in a terminal
+
+
+def _ref(token: str, refs: frozenset[str]) -> str | None:
+    if token in refs:
+        return token
+    stripped = token.rstrip(_TRAILING)
+    return stripped if stripped in refs else None
+
+
+def model_mentions(text: str, refs: Collection[str]) -> list[str]:
+    """The configured models ``text`` mentions, in the order written, each once."""
+    known = frozenset(refs)
+    out: list[str] = []
+    if "@" not in text:
+        return out
+    for m in _MODEL_TOKEN.finditer(text):
+        ref = _ref(m.group(1), known)
+        if ref is not None and ref not in out:
+            out.append(ref)
+    return out
+
+
+def without_model_mentions(text: str, refs: Collection[str]) -> str:
+    """``text`` without its model mentions (what the models are sent); a mention takes
+    the space after it along, the rest of the text is left as it was."""
+    known = frozenset(refs)
+    if "@" not in text:
+        return text
+    dropped = False
+
+    def drop(m: re.Match[str]) -> str:
+        nonlocal dropped
+        token = m.group(1)
+        ref = _ref(token, known)
+        if ref is None:
+            return m.group(0)
+        dropped = True
+        rest = token[len(ref):]  # trailing punctuation stays, with its space
+        return rest + m.group(0)[1 + len(token):] if rest else ""
+
+    out = _MODEL_MENTION.sub(drop, text)
+    return out.strip(" ") if dropped else text
 
 
 # ---------------------------------------------------------------------------- completion
@@ -182,5 +235,6 @@ def complete(before_cursor: str, model_refs: Sequence[str] = ()) -> Completion |
     return Completion(start, text, names, done)
 
 
-__all__ = ["Completion", "Mention", "complete", "complete_path", "file_paths", "find",
-           "looks_like_path", "partial", "plain", "quote"]
+__all__ = ["MAX_MODELS", "Completion", "Mention", "complete", "complete_path", "file_paths",
+           "find", "looks_like_path", "model_mentions", "partial", "plain", "quote",
+           "without_model_mentions"]

@@ -72,7 +72,7 @@ from ...core.config import split_model_ref
 from ...core.context import outgoing
 from ...core.history import CONTEXT, Conversation, History, Message, Tree
 from ...core.history_writer import HistoryWriter, Skipped
-from ...core.model_mentions import MAX_MODELS, mentioned, without_mentions
+from ...core.mentions import MAX_MODELS, model_mentions, without_model_mentions
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.chat_bar import ChatBar
@@ -411,7 +411,7 @@ class ChatScreen(Screen):
             self._pending_text = text
             self.action_pick_model()
             return
-        if mentioned(text, self._all_refs()) and not without_mentions(
+        if model_mentions(text, self._all_refs()) and not without_model_mentions(
                 text, self._all_refs()).strip():
             self.notify("Type the question after the models it is for.", severity="warning")
             return
@@ -434,7 +434,7 @@ class ChatScreen(Screen):
         self.attached.keep(msg, files, self._write)
         conv = self._ensure_conversation()
         if not conv.title:
-            conv.title = hist.title_from(without_mentions(text, self._all_refs()) or text)
+            conv.title = hist.title_from(without_model_mentions(text, self._all_refs()) or text)
             self._show_title()
         self.messages.append(msg)
         self.log_view.add(self._entry_for(msg))
@@ -450,7 +450,7 @@ class ChatScreen(Screen):
         if text is None:
             last = self._last_user()
             text = last.content if last is not None else ""
-        named = mentioned(text, self._all_refs())
+        named = model_mentions(text, self._all_refs())
         if named:
             return named[:MAX_MODELS]
         return [self.model_ref, *self.compare] if self.model_ref else []
@@ -464,7 +464,7 @@ class ChatScreen(Screen):
         its files (``quiet``: one that cannot be read is left out unsaid)."""
         text = msg.content
         if "@" in text:  # (most messages mention nothing: no need to list the models)
-            text = without_mentions(text, self._all_refs())
+            text = without_model_mentions(text, self._all_refs())
         return self.attached.api_message(msg, text, quiet=quiet)
 
     def _answer(self) -> None:

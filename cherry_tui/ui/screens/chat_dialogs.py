@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from ...core.config import Config
 from ...core.model_kinds import CHAT_KINDS
-from ...core.model_mentions import MAX_MODELS
+from ...core.mentions import MAX_MODELS
 from ...core.text import inert_line
 from ..widgets.typeahead import TypeAheadInput
 from ..highlight import inert_highlight
