@@ -28,7 +28,10 @@ def app_for(config_file, llmock, monkeypatch) -> CherryApp:
     return app_with_toml(config_file, llmock.url, MINE)
 
 
-def test_two_answers_with_an_assistant(snap_compare, config_file, llmock, monkeypatch):
+def test_two_answers_with_an_assistant_and_a_file(snap_compare, config_file, llmock,
+                                                  monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # the file is named relative to it: no tmp path on screen
+    (tmp_path / "schema.sql").write_text("CREATE TABLE users (id serial primary key);\n")
     llmock.add(Reply(text="SELECT count(*) FROM users;", match=Match(model="gpt-4o")))
     llmock.add(Reply(text="Use `SELECT count(*) FROM users;` — fast with an index.",
                      match=Match(model="gpt-4o-mini")))
@@ -42,7 +45,7 @@ def test_two_answers_with_an_assistant(snap_compare, config_file, llmock, monkey
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChatScreen), what="chat")
         screen: ChatScreen = pilot.app.screen
-        await type_text(pilot, "@mock/gpt-4o @mock/gpt-4o-mini how many users?")
+        await type_text(pilot, "@mock/gpt-4o @mock/gpt-4o-mini @schema.sql how many users?")
         await pilot.press("enter")
         await wait_for(pilot, lambda: screen.group and not screen.streams, what="answers")
         for entry in screen.log_view.entries:
