@@ -134,7 +134,7 @@ async def test_picker_ctrl_a_adds_a_model_then_enter_goes_back_to_one(
         await highlight(pilot, "mock/gpt-4o")
         await pilot.press("ctrl+a")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="picker closed")
-        assert screen.answering_models() == ("mock/gpt-4o-mini", "mock/gpt-4o")
+        assert screen.several.models() == ("mock/gpt-4o-mini", "mock/gpt-4o")
         await pilot.pause()
         assert "gpt-4o-mini + gpt-4o" in str(screen.query_one(ChatBar).render())
 
@@ -153,7 +153,7 @@ async def test_picker_ctrl_a_adds_a_model_then_enter_goes_back_to_one(
         assert "✓ mock/gpt-4o" in picker_text(app)  # the models answering are marked
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="picker closed")
-        assert screen.answering_models() == ("mock/gpt-4o",)
+        assert screen.several.models() == ("mock/gpt-4o",)
         reply(llmock, "gpt-4o", "three")
         await type_text(pilot, "again")
         await pilot.press("enter")

@@ -47,7 +47,7 @@ def test_two_answers_with_an_assistant_and_a_file(snap_compare, config_file, llm
         screen: ChatScreen = pilot.app.screen
         await type_text(pilot, "@mock/gpt-4o @mock/gpt-4o-mini @schema.sql how many users?")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.group and not screen.streams, what="answers")
+        await wait_for(pilot, lambda: screen.several.group and not screen.streams, what="answers")
         for entry in screen.log_view.entries:
             if isinstance(entry, AnswerEntry):  # the clock's figures, fixed
                 entry.message.elapsed, entry.rate = 1.5, 40.0

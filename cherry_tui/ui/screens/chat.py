@@ -79,6 +79,7 @@ from ..widgets.chat_bar import ChatBar
 from ..widgets.chat_input import ChatInput
 from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntry
 from ..widgets.context_bar import ContextBar
+from .chat_compare import SeveralAnswers
 from .chat_context import ContextView, MarkerEntry
 from .chat_attach import ChatAttachments
 from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
@@ -172,8 +173,7 @@ class ChatScreen(Screen):
         self.max_tokens: int | None = None
         self.title_text = ""  # the title set for a conversation not yet saved
         self.streams: dict[AnswerEntry, Answering] = {}  # the answers arriving
-        self.group: list[AnswerEntry] = []  # the last turn's answers, when several
-        self._group_hint: Entry | None = None  # how to keep one of them
+        self.several = SeveralAnswers(self)  # several models answering at once
         self._pending_text: str | None = None
         self._intro_entry: Entry | None = None
         self._draft_timer: Timer | None = None
@@ -214,7 +214,7 @@ class ChatScreen(Screen):
     def on_mount(self) -> None:
         _ = self.writer  # started now: it also marks answers a crash left streaming
         self.log_view.flush_hook = self._save_partial
-        self.chat_input.model_refs = self._all_refs  # tab completes @provider/model too
+        self.chat_input.model_refs = self.several.all_refs  # tab completes @provider/model
         self.model_ref = self._initial_model()
         if self.open_id is not None:
             self.open_conversation(self.open_id)
@@ -411,16 +411,16 @@ class ChatScreen(Screen):
             self._pending_text = text
             self.action_pick_model()
             return
-        if model_mentions(text, self._all_refs()) and not without_model_mentions(
-                text, self._all_refs()).strip():
+        if model_mentions(text, self.several.all_refs()) and not without_model_mentions(
+                text, self.several.all_refs()).strip():
             self.notify("Type the question after the models it is for.", severity="warning")
             return
-        files = self.attached.prepare(text, self.editing, self.answering_refs(text))
+        files = self.attached.prepare(text, self.editing, self.several.for_text(text))
         if files is None:  # said why; the input keeps the text
             return
         if self.context_view.holds_back(text):  # over the model's window: said; enter again
             return
-        self._settle_group()
+        self.several.settle()
         if self.editing is not None:  # a new version of that turn: a branch
             parent = self.editing.parent
             self._drop_from(self.editing)
@@ -434,26 +434,17 @@ class ChatScreen(Screen):
         self.attached.keep(msg, files, self._write)
         conv = self._ensure_conversation()
         if not conv.title:
-            conv.title = hist.title_from(without_model_mentions(text, self._all_refs()) or text)
+            asked = without_model_mentions(text, self.several.all_refs())
+            conv.title = hist.title_from(asked or text)
             self._show_title()
         self.messages.append(msg)
         self.log_view.add(self._entry_for(msg))
         self._answer()
 
-    def _all_refs(self) -> list[str]:
-        """Every model a message can mention (``@provider/model``)."""
-        return model_refs(cherry_app(self).config)
-
-    def answering_refs(self, text: str | None = None) -> list[str]:
-        """The models that answer ``text`` (else the last question): those it mentions,
-        else this conversation's model(s)."""
-        if text is None:
-            last = self._last_user()
-            text = last.content if last is not None else ""
-        named = model_mentions(text, self._all_refs())
-        if named:
-            return named[:MAX_MODELS]
-        return [self.model_ref, *self.compare] if self.model_ref else []
+    def _answerers(self) -> list[str]:
+        """The models that answer the last question."""
+        last = self._last_user()
+        return self.several.for_text(last.content if last is not None else "")
 
     def api_messages(self) -> list[dict]:
         return outgoing(self.messages, self.system_prompt, self.context,
@@ -464,14 +455,14 @@ class ChatScreen(Screen):
         its files (``quiet``: one that cannot be read is left out unsaid)."""
         text = msg.content
         if "@" in text:  # (most messages mention nothing: no need to list the models)
-            text = without_model_mentions(text, self._all_refs())
+            text = without_model_mentions(text, self.several.all_refs())
         return self.attached.api_message(msg, text, quiet=quiet)
 
     def _answer(self) -> None:
         """Ask the model(s) for an answer to the conversation so far: with several, the
         answers arrive at once, one after another in the log, each a version of the turn
         (the first is kept until the user keeps another)."""
-        refs = self.answering_refs()
+        refs = self._answerers()
         if not refs:  # callers choose a model first; never send without one
             self.action_pick_model()
             return
@@ -488,20 +479,15 @@ class ChatScreen(Screen):
         if len(entries) > 1:
             self.turns.select(first)
             self._write(lambda db: db.select_version(_row_id(first)))
-            self.group = entries
         self.messages.append(first)
         for entry in entries:
             entry.versions = self.turns.version(entry.message)
-            entry.kept = len(entries) > 1 and entry.message is first
             self.log_view.add(entry)
             stream = self.streams[entry] = Answering()
             stream.worker = self.run_worker(
                 self._stream(entry, entry.message.model or "", api_messages, stream),
                 group="chat", exit_on_error=False)
-        if self.group:
-            self._group_hint = self.log_view.add(NoticeEntry(
-                f"{len(entries)} answers: the first is kept until you keep another (tab, ↑↓ "
-                "to it, enter) · x stops the selected one, esc all"))
+        self.several.shown(entries)
         self.answering = len(self.streams)
 
     async def _stream(self, entry: AnswerEntry, ref: str, api_messages: list[dict],
@@ -661,43 +647,14 @@ class ChatScreen(Screen):
     def action_keep(self) -> None:
         """enter in the log, on one of several answers to the same question: the
         conversation goes on from that one (the others stay, as versions of the turn)."""
-        entry = self.log_view.selected_entry
-        if not isinstance(entry, AnswerEntry) or entry not in self.group:
-            self.notify("Select one of the answers to the last question first (tab, ↑↓).")
-            return
-        chosen = entry.message
-        self.turns.select(chosen)
-        self._write(lambda db: db.select_version(_row_id(chosen)))
-        self.messages[-1] = chosen
-        for other in self.group:
-            other.kept = other is entry
-            self.log_view.update_entry(other)
-        self.context_view.refresh()
-        model = inert_line((chosen.model or "this model").split("/", 1)[-1])
-        self.notify(f"Kept the answer of {model}: the conversation goes on from it.",
-                    markup=False)
+        self.several.keep()
 
-    def _settle_group(self) -> None:
-        """The last question's several answers leave the log but the kept one (the
-        others stay in the history: [ ] browses them)."""
-        group, self.group = self.group, []
-        if len(group) < 2:
-            return
-        log = self.log_view
-        present = [j for j, e in enumerate(log.entries) if e in group]
-        if not present:
-            return
-        tail = [e for e in log.entries[present[0]:]
-                if e not in group and e is not self._group_hint]
-        self._group_hint = None
-        log.remove_from(present[0])
-        kept = self.messages[-1] if self.messages else None
-        for entry in group:
-            entry.kept = False
-            if entry.message is kept:
-                log.add(entry)
-        for other in tail:
-            log.add(other)
+    def keep_version(self, msg: Message) -> None:
+        """``msg``, a version of the last turn, is kept: the conversation goes on from it."""
+        self.turns.select(msg)
+        self._write(lambda db: db.select_version(_row_id(msg)))
+        self.messages[-1] = msg
+        self.context_view.refresh()
 
     @on(ChatInput.Submitted)
     def _follow_new_message(self) -> None:
@@ -742,7 +699,7 @@ class ChatScreen(Screen):
                 self._pending_text = None
                 return
             if choice.toggle:
-                self._toggle_model(choice.ref)
+                self.several.toggle(choice.ref)
                 return
             self.set_model(choice.ref)
             self.compare = ()
@@ -754,29 +711,7 @@ class ChatScreen(Screen):
 
         self.app.push_screen(
             ModelPicker(refs, self.model_ref, cherry_app(self).config.default_model,
-                        self.answering_models()), chosen)
-
-    def answering_models(self) -> tuple[str, ...]:
-        """The models that answer each question of this conversation."""
-        return (self.model_ref, *self.compare) if self.model_ref else ()
-
-    def _toggle_model(self, ref: str) -> None:
-        """ctrl+a in the picker: ``ref`` answers each question too, or no longer."""
-        models = list(self.answering_models())
-        if ref in models:
-            if len(models) == 1:
-                self.notify("This model is the one answering: enter in the picker "
-                            "chooses another.")
-                return
-            models.remove(ref)
-            said = f"{inert_line(ref)} no longer answers."
-        else:
-            models.append(ref)
-            said = f"{inert_line(ref)} answers too: {len(models)} models answer each question."
-        if models[0] != self.model_ref:
-            self.set_model(models[0])
-        self.compare = tuple(models[1:])
-        self.notify(said, markup=False)
+                        self.several.models()), chosen)
 
     def _make_default(self, ref: str) -> None:
         """ctrl+d in the picker: the user asked for this model in new chats too."""
@@ -807,14 +742,14 @@ class ChatScreen(Screen):
         if not self.model_ref:
             self.action_pick_model()
             return
-        self._settle_group()
+        self.several.settle()
         last = self.messages[-1]
         if last.role == CONTEXT:
             self.notify("A new context follows the last answer: ask a question, or ctrl+g "
                         "takes the marker back to retry it.")
             return
         if not self.attached.ready(self.messages[:-1] if last.role == "assistant"
-                                   else self.messages, self.answering_refs()):
+                                   else self.messages, self._answerers()):
             return
         if last.role == "assistant":
             self._drop_from(last)  # from the view: it stays, as an earlier version
@@ -843,7 +778,7 @@ class ChatScreen(Screen):
             msg = getattr(self._target_entry(), "message", None)
             return msg is not None and len(self.turns.siblings(msg)) > 1
         if action == "keep":  # on one of several answers to the last question
-            return self.log_view.selected_entry in self.group
+            return self.log_view.selected_entry in self.several.group
         if action == "stop_selected":
             return self.log_view.selected_entry in self.streams
         return True
@@ -854,7 +789,7 @@ class ChatScreen(Screen):
         if self.streaming is not None:
             self.notify("An answer is still arriving: esc stops it first.", severity="warning")
             return
-        self._settle_group()  # several answers shown: the kept one stays, then browse
+        self.several.settle()  # several answers shown: the kept one stays, then browse
         entry = self._target_entry()
         msg = getattr(entry, "message", None)
         if msg is None or msg not in self.messages:
@@ -952,7 +887,7 @@ class ChatScreen(Screen):
         self.conv = None
         self.turns = Tree()
         self.messages = []
-        self.group = []
+        self.several.forget()
         self.editing = None
         self.title_text = ""
         self.system_prompt, self.temperature = "", None
@@ -1021,7 +956,7 @@ class ChatScreen(Screen):
         self.conv = conv
         self.turns = conv.tree or Tree.line(conv.messages)
         self.messages = conv.messages
-        self.group = []
+        self.several.forget()
         self.system_prompt, self.temperature = conv.system_prompt, conv.temperature
         self._reopen_assistant(conv.assistant)
         self.title_text = ""
