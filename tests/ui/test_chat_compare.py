@@ -237,3 +237,25 @@ async def test_tab_completes_a_model_mention(config_file, llmock, monkeypatch, t
         await pilot.press("tab")
         assert screen.chat_input.text == "@mock/gpt-4o-mini "
         assert screen.focused is screen.chat_input
+
+
+async def test_a_new_context_after_several_answers_follows_the_kept_one(
+        config_file, llmock, monkeypatch):
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    reply(llmock, "gpt-4o-mini", "small")
+    reply(llmock, "gpt-4o", "big")
+    async with app.run_test(size=(80, 40)) as pilot:
+        screen = await open_chat(pilot)
+        await type_text(pilot, "@mock/gpt-4o-mini @mock/gpt-4o hi")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+        await wait_answer(pilot)
+        await select_answer(pilot, screen, "gpt-4o")
+        await pilot.press("enter")  # keep the big one
+        await pilot.press("escape")
+        await pilot.press("ctrl+g")  # a new context: the other answer leaves the log
+        await pilot.pause()
+        assert [m.role for m in screen.messages] == ["user", "assistant", "context"]
+        assert screen.messages[1].content == "big"
+        assert [e.message.content for e in answers(screen)] == ["big"]
+        assert not screen.several.group

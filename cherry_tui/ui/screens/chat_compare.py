@@ -86,6 +86,10 @@ class SeveralAnswers:
             s.notify("Select one of the answers to the last question first (tab, ↑↓).")
             return
         chosen = entry.message
+        if not s.messages or s.messages[-1] not in [e.message for e in self.group]:
+            s.notify("The conversation went on from another answer: [ and ] show the "
+                     "versions of that turn.")
+            return
         s.keep_version(chosen)
         for other in self.group:
             other.kept = other is entry

@@ -67,6 +67,7 @@ class ContextView:
         if not s.messages:
             s.notify("Nothing to leave out yet: a new context starts after a message.")
             return
+        s.several.settle()  # several answers shown: the marker follows the kept one
         marker = s.turns.add(Message(CONTEXT), s.messages[-1])
         s._add_message(marker)
         s.messages.append(marker)
