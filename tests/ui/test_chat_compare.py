@@ -38,6 +38,16 @@ def sent_messages(record) -> list[dict]:
     return record.body["messages"]
 
 
+async def ask_both(pilot, question: str) -> ChatScreen:
+    """A new chat; ``question`` to both models (mentioned); their answers arrived."""
+    screen = await open_chat(pilot)
+    await type_text(pilot, f"@mock/gpt-4o-mini @mock/gpt-4o {question}")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+    await wait_answer(pilot)
+    return screen
+
+
 async def highlight(pilot, ref: str) -> None:
     """↓ in the open model picker until ``ref`` is highlighted."""
     picker = pilot.app.screen
@@ -72,11 +82,7 @@ async def test_mentions_ask_two_models_and_the_kept_answer_goes_on(
     reply(llmock, "gpt-4o-mini", "Mini says: rsync.")
     reply(llmock, "gpt-4o", "Big says: scp is simpler.")
     async with app.run_test(size=(80, 40)) as pilot:
-        screen = await open_chat(pilot)
-        await type_text(pilot, "@mock/gpt-4o-mini @mock/gpt-4o how do I copy a folder?")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
-        await wait_answer(pilot)
+        screen = await ask_both(pilot, "how do I copy a folder?")
         # both were asked the question, without the mentions
         reqs = chat_requests(llmock)
         assert sorted(r.body["model"] for r in reqs) == sorted(MODELS)
@@ -245,11 +251,7 @@ async def test_a_new_context_after_several_answers_follows_the_kept_one(
     reply(llmock, "gpt-4o-mini", "small")
     reply(llmock, "gpt-4o", "big")
     async with app.run_test(size=(80, 40)) as pilot:
-        screen = await open_chat(pilot)
-        await type_text(pilot, "@mock/gpt-4o-mini @mock/gpt-4o hi")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
-        await wait_answer(pilot)
+        screen = await ask_both(pilot, "hi")
         await select_answer(pilot, screen, "gpt-4o")
         await pilot.press("enter")  # keep the big one
         await pilot.press("escape")

@@ -24,7 +24,7 @@ from ...core.attachments import IMAGE_LIMIT, TEXT_LIMIT, human_size
 from ...core.mentions import complete_path, plain
 from ...core.text import inert_line
 from ..widgets.typeahead import TypeAheadInput
-from .chat_dialogs import PICKER_CSS
+from .chat_dialogs import PICKER_CSS, list_keys
 
 SHOWN = 200  # entries listed at most (the filter narrows a big folder)
 
@@ -45,13 +45,7 @@ class AttachDialog(ModalScreen[str | None]):
     AttachDialog OptionList { height: auto; max-height: 12; border: none; padding: 0; }
     AttachDialog Input { margin: 0 0 1 0; }
     """
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="attach.cancel"),
-        Binding("down", "move(1)", "Down", show=False, id="attach.down"),
-        Binding("up", "move(-1)", "Up", show=False, id="attach.up"),
-        Binding("pagedown", "move(10)", show=False, id="attach.page_down"),
-        Binding("pageup", "move(-10)", show=False, id="attach.page_up"),
-    ]
+    BINDINGS = list_keys("attach")
 
     def __init__(self, start: str = "") -> None:
         super().__init__()

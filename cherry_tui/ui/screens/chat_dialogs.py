@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.fuzzy import Matcher
@@ -32,6 +32,18 @@ PICKER_CSS = """
 {name} .hint {{ color: $text-muted; }}
 {name} .hint.-error {{ color: $text-error; text-style: bold; }}
 """
+
+
+def list_keys(prefix: str) -> list[BindingType]:
+    """A picker's keys while its filter has the focus: esc cancels, ↑↓ and page keys
+    move in the list (ids ``PREFIX.cancel``, ``PREFIX.down``...)."""
+    return [
+        Binding("escape", "cancel", "Cancel", id=f"{prefix}.cancel"),
+        Binding("down", "move(1)", "Down", show=False, id=f"{prefix}.down"),
+        Binding("up", "move(-1)", "Up", show=False, id=f"{prefix}.up"),
+        Binding("pagedown", "move(10)", show=False, id=f"{prefix}.page_down"),
+        Binding("pageup", "move(-10)", show=False, id=f"{prefix}.page_up"),
+    ]
 
 
 def model_refs(config: Config) -> list[str]:
@@ -79,13 +91,7 @@ class ModelPicker(ModalScreen[ModelChoice | None]):
     ModelPicker OptionList { height: auto; max-height: 14; border: none; padding: 0; }
     ModelPicker Input { margin: 0 0 1 0; }
     """
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("down", "move(1)", "Down", show=False, id="picker.down"),
-        Binding("up", "move(-1)", "Up", show=False, id="picker.up"),
-        Binding("pagedown", "move(10)", show=False, id="picker.page_down"),
-        Binding("pageup", "move(-10)", show=False, id="picker.page_up"),
-    ]
+    BINDINGS = list_keys("picker")
 
     def __init__(self, refs: list[str], current: str | None = None,
                  default: str | None = None, answering: tuple[str, ...] = ()):
