@@ -24,7 +24,8 @@ from ..core.config import Config
 from ..core.paths import config_path
 from ..core.secrets import SecretsFile
 from ..core.text import inert, inert_line
-from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
+from .themes import (ThemeCommands, apply_start_theme, install_themes, open_theme_picker,
+                     preset_start_theme)
 from .import_commands import ImportCommands
 from .assistant_commands import AssistantCommands
 
@@ -65,6 +66,7 @@ class CherryApp(App[None]):
         self.config = Config.load(self.config_file)
         self.theme_override = theme
         self.themes = install_themes(self)  # shipped + user theme files; problems: on_mount
+        preset_start_theme(self)  # before Textual parses the CSS (once, with its colours)
         self._client: Client | None = None  # the one HTTP client, made on first use
         self._history: History | None = None  # the chat history, opened on first use
         self._history_writer: HistoryWriter | None = None  # its writer thread, likewise
@@ -116,7 +118,7 @@ class CherryApp(App[None]):
     async def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
 
-        apply_start_theme(self)  # --theme, else config.toml's theme, else cherry-dark
+        apply_start_theme(self)  # notes about the start theme (set in __init__)
         self.apply_keymap()
         if self.config.error:
             self.notify(inert(f"{self.config.error}\nRunning without saving until it is fixed."),
