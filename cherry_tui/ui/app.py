@@ -77,6 +77,8 @@ class CherryApp(App[None]):
         self._held: list[events.Key | events.Paste] = []
         self._started = False
         self._ready_screens: WeakSet[Screen] = WeakSet()
+        self._first_frame_drawn = False
+        self._after_first_frame: list[Callable[[], object]] = []
 
     def _input_ready(self) -> bool:
         screen = self.screen
@@ -288,12 +290,30 @@ class CherryApp(App[None]):
 
         self.push_screen(ChatScreen())
 
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the first screen is on the terminal (at once if it is):
+        start-up work the first frame need not wait for."""
+        if self._first_frame_drawn:
+            callback()
+        else:
+            self._after_first_frame.append(callback)
+
     def on_ready(self) -> None:
-        """First start (no config file yet): offer what is set up on this machine."""
+        # Ready comes with the first screen's layout; the refresh after it is the first
+        # frame written. (call_after_refresh from on_mount runs before that frame: the
+        # start-up is one batched update.)
+        self.call_after_refresh(self._first_frame)
         if self.discover and self.config.raw_text == "" and not self.config.error:
+            # First start (no config file yet): offer what is set up on this machine.
             from .screens.discover_screen import offer_discovery
 
             offer_discovery(self)
+
+    def _first_frame(self) -> None:
+        self._first_frame_drawn = True
+        waiting, self._after_first_frame = self._after_first_frame, []
+        for callback in waiting:
+            callback()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A screen whose field completes with tab (the import path) takes tab for that.

@@ -153,7 +153,9 @@ class ProvidersScreen(Screen):
     def on_mount(self) -> None:
         # The rows are built once the list has its width (on_resize): built here too they
         # were built twice more at start, at a guessed width, then at the real one.
-        self.load_key_status()
+        # Key status once the list is on the terminal: its thread imports keyring and its
+        # backends (about 50 ms of Python), which held the GIL the first frame waited for.
+        cherry_app(self).after_first_frame(self.load_key_status)
 
     def on_screen_resume(self) -> None:
         """Back from the editor: values may have changed."""
