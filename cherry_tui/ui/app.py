@@ -328,10 +328,12 @@ class CherryApp(App[None]):
 def run_app(args: argparse.Namespace) -> int:
     app = CherryApp(config_path(getattr(args, "config", None)), getattr(args, "theme", None),
                     discover=True)
+    from . import collector
     from .themes import unknown_theme_message
 
     if problem := unknown_theme_message(app, app.theme_override):
         print(f"cherry-tui: {problem}", file=sys.stderr)
         return 2
+    app.after_first_frame(collector.settle)  # the collector is off until then: cmd_tui
     app.run()
     return app.return_code or 0
