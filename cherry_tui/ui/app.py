@@ -305,9 +305,12 @@ class CherryApp(App[None]):
         self.call_after_refresh(self._first_frame)
         if self.discover and self.config.raw_text == "" and not self.config.error:
             # First start (no config file yet): offer what is set up on this machine.
-            from .screens.discover_screen import offer_discovery
+            self.after_first_frame(self._offer_discovery)
 
-            offer_discovery(self)
+    def _offer_discovery(self) -> None:
+        from .screens.discover_screen import offer_discovery
+
+        offer_discovery(self)
 
     def _first_frame(self) -> None:
         self._first_frame_drawn = True
