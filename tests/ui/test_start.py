@@ -3,6 +3,10 @@ the first frame need not wait for runs after it (the tmux run: test_start_tmux.p
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from textual.color import Color
 from textual.css.stylesheet import Stylesheet
 
@@ -60,3 +64,14 @@ async def test_key_status_loads_after_the_first_frame(config_file, monkeypatch):
                        what="every key status")
         app.after_first_frame(lambda: order.append("later"))  # drawn already: at once
         assert order[-1] == "later"
+
+
+def test_screen_updates_default_to_120_a_second_unless_set(tmp_path):
+    """A key typed just after a streamed frame waited up to two frame periods to show
+    (see cherry_tui/ui/__init__.py): the UI package sets Textual's rate before it loads."""
+    code = "import cherry_tui.ui, textual.constants as c; print(c.MAX_FPS)"
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    for extra, expected in (({}, "120"), ({"TEXTUAL_FPS": "30"}, "30")):
+        out = subprocess.run([sys.executable, "-c", code], env={**env, **extra},
+                             capture_output=True, text=True, timeout=60, check=True)
+        assert out.stdout.strip() == expected
