@@ -12,12 +12,12 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-from weakref import WeakSet
 
 from textual import events
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.notifications import SeverityLevel
 
 from ..core.config import Config
@@ -27,6 +27,7 @@ from ..core.text import inert, inert_line
 from .themes import (ThemeCommands, apply_start_theme, install_themes, open_theme_picker,
                      preset_start_theme)
 from .import_commands import ImportCommands
+from .key_queue import KeyQueue
 from .assistant_commands import AssistantCommands
 
 if TYPE_CHECKING:
@@ -70,24 +71,12 @@ class CherryApp(App[None]):
         self._client: Client | None = None  # the one HTTP client, made on first use
         self._history: History | None = None  # the chat history, opened on first use
         self._history_writer: HistoryWriter | None = None  # its writer thread, likewise
-        # Keys and pastes that arrive while no screen can take them (before the first
-        # screen is up, typed right after launch; or while a just-opened screen is not
-        # mounted and focused yet, in a burst over a laggy link): held here and replayed
-        # in order once it can, never dropped.
-        self._held: list[events.Key | events.Paste] = []
-        self._started = False
-        self._ready_screens: WeakSet[Screen] = WeakSet()
+        # Keys and pastes typed ahead of the screen they are meant for (right after
+        # launch, or in a burst over a laggy link): held and replayed in order, never
+        # dropped (see key_queue).
+        self.keys = KeyQueue(self, self._dispatch_input)
         self._first_frame_drawn = False
         self._after_first_frame: list[Callable[[], object]] = []
-
-    def _input_ready(self) -> bool:
-        screen = self.screen
-        if not self._started or not screen.is_mounted:
-            return False
-        if screen not in self._ready_screens and (screen.focused is not None
-                                                  or not screen.focus_chain):
-            self._ready_screens.add(screen)
-        return screen in self._ready_screens
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Paste) and not event.is_forwarded:
@@ -96,26 +85,17 @@ class CherryApp(App[None]):
             # A lone CR stays a line end, as the text area would take it.
             event.text = inert(event.text.replace("\r\n", "\n").replace("\r", "\n"))
         if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
-                and (self._held or not self._input_ready())):
-            self._held.append(event)
-            if len(self._held) == 1 and self._started:
-                self.call_after_refresh(self._release_held)
+                and self.keys.hold(event)):
             return
         await super().on_event(event)
 
-    def _release_held(self, tries: int = 0) -> None:
-        """Replay held input once the screen has its focus (a screen with nothing to
-        focus counts as ready after a few refreshes)."""
-        if not self._input_ready():
-            if tries < 10:
-                self.set_timer(0.02, partial(self._release_held, tries + 1))
-                return
-            if self.screen.is_mounted:
-                self._ready_screens.add(self.screen)
-        held, self._held = self._held, []
-        for event in held:
-            self.post_message(events.Key(event.key, event.character)
-                              if isinstance(event, events.Key) else events.Paste(event.text))
+    async def _dispatch_input(self, event: events.Key | events.Paste) -> None:
+        await super().on_event(event)
+
+    def pop_screen(self) -> AwaitComplete:
+        # Keys typed after the one that closed the screen may still wait in its widgets:
+        # input waits until it is removed and they are handed back (see key_queue).
+        return self.keys.closing(super().pop_screen())
 
     async def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
@@ -134,9 +114,8 @@ class CherryApp(App[None]):
             self.notify(inert(warning), title="Secrets file", severity="warning", timeout=30,
                         markup=False)
         await self.push_screen(ProvidersScreen())
-        self._started = True
-        if self._held:
-            self.call_after_refresh(self._release_held)
+        self.keys.started = True
+        self.keys.schedule()  # keys typed during the start
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:

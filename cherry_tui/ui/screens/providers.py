@@ -46,10 +46,10 @@ class ProviderList(OptionList):
     async def _on_key(self, event) -> None:
         if self.screen is not self.app.screen:
             # A screen opened meanwhile (by the action key just before this one, in the
-            # same burst): the key belongs there, once it is ready (CherryApp holds it).
+            # same burst): the key belongs there, once it is ready (see key_queue).
             event.stop()
             event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character))
+            cherry_app(self).keys.hand_back(event, self)
             return
         focused = self.app.focused
         if focused is not None and focused is not self:
