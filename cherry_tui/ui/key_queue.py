@@ -113,7 +113,9 @@ class KeyQueue:
         if self.started and not (self._scheduled or self._replaying) \
                 and (self._returned or self._held):
             self._scheduled = True
-            self.app.call_after_refresh(self._release)
+            # after the next refresh (a new screen gets its focus), in the app's own task,
+            # where keys are handled
+            self.app.call_after_refresh(self.app.call_next, self._release)
 
     async def _release(self, tries: int = 0) -> None:
         self._scheduled = False
