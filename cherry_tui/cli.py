@@ -259,9 +259,18 @@ def cmd_themes(args) -> int:
 
 
 def cmd_tui(args) -> int:
-    from .ui.app import run_app
+    import gc
 
-    return run_app(args)
+    # No cyclic garbage collection while the TUI starts: its imports and first screen make
+    # little garbage, and a full collection fell in the first frame. The app collects and
+    # switches it back on once that frame is drawn (cherry_tui/ui/collector.py).
+    gc.disable()
+    try:
+        from .ui.app import run_app
+
+        return run_app(args)
+    finally:
+        gc.enable()
 
 
 # ------------------------------------------------------------------------------ parser

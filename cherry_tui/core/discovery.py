@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from .catalog import catalog
 
 # Local servers: provider id -> (port, path that lists models).
@@ -58,6 +56,8 @@ def _model_ids(body: Any) -> tuple[str, ...]:
 def probe_local(servers: Mapping[str, tuple[int, str]] | None = None,
                 timeout: float = PROBE_TIMEOUT) -> list[Found]:
     """Local servers that answer on 127.0.0.1 with a model list."""
+    import httpx  # here, in the discovery's thread: not on the TUI's start path
+
     servers = LOCAL_SERVERS if servers is None else servers
     found = []
     with httpx.Client(timeout=timeout, trust_env=False) as client:  # no proxy: loopback only

@@ -12,20 +12,22 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
-from weakref import WeakSet
 
 from textual import events
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.notifications import SeverityLevel
 
 from ..core.config import Config
 from ..core.paths import config_path
 from ..core.secrets import SecretsFile
 from ..core.text import inert, inert_line
-from .themes import ThemeCommands, apply_start_theme, install_themes, open_theme_picker
+from .themes import (ThemeCommands, apply_start_theme, install_themes, open_theme_picker,
+                     preset_start_theme)
 from .import_commands import ImportCommands
+from .key_queue import KeyQueue
 from .assistant_commands import AssistantCommands
 
 if TYPE_CHECKING:
@@ -65,25 +67,16 @@ class CherryApp(App[None]):
         self.config = Config.load(self.config_file)
         self.theme_override = theme
         self.themes = install_themes(self)  # shipped + user theme files; problems: on_mount
+        preset_start_theme(self)  # before Textual parses the CSS (once, with its colours)
         self._client: Client | None = None  # the one HTTP client, made on first use
         self._history: History | None = None  # the chat history, opened on first use
         self._history_writer: HistoryWriter | None = None  # its writer thread, likewise
-        # Keys and pastes that arrive while no screen can take them (before the first
-        # screen is up, typed right after launch; or while a just-opened screen is not
-        # mounted and focused yet, in a burst over a laggy link): held here and replayed
-        # in order once it can, never dropped.
-        self._held: list[events.Key | events.Paste] = []
-        self._started = False
-        self._ready_screens: WeakSet[Screen] = WeakSet()
-
-    def _input_ready(self) -> bool:
-        screen = self.screen
-        if not self._started or not screen.is_mounted:
-            return False
-        if screen not in self._ready_screens and (screen.focused is not None
-                                                  or not screen.focus_chain):
-            self._ready_screens.add(screen)
-        return screen in self._ready_screens
+        # Keys and pastes typed ahead of the screen they are meant for (right after
+        # launch, or in a burst over a laggy link): held and replayed in order, never
+        # dropped (see key_queue).
+        self.keys = KeyQueue(self, self._dispatch_input)
+        self._first_frame_drawn = False
+        self._after_first_frame: list[Callable[[], object]] = []
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Paste) and not event.is_forwarded:
@@ -92,31 +85,22 @@ class CherryApp(App[None]):
             # A lone CR stays a line end, as the text area would take it.
             event.text = inert(event.text.replace("\r\n", "\n").replace("\r", "\n"))
         if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
-                and (self._held or not self._input_ready())):
-            self._held.append(event)
-            if len(self._held) == 1 and self._started:
-                self.call_after_refresh(self._release_held)
+                and self.keys.hold(event)):
             return
         await super().on_event(event)
 
-    def _release_held(self, tries: int = 0) -> None:
-        """Replay held input once the screen has its focus (a screen with nothing to
-        focus counts as ready after a few refreshes)."""
-        if not self._input_ready():
-            if tries < 10:
-                self.set_timer(0.02, partial(self._release_held, tries + 1))
-                return
-            if self.screen.is_mounted:
-                self._ready_screens.add(self.screen)
-        held, self._held = self._held, []
-        for event in held:
-            self.post_message(events.Key(event.key, event.character)
-                              if isinstance(event, events.Key) else events.Paste(event.text))
+    async def _dispatch_input(self, event: events.Key | events.Paste) -> None:
+        await super().on_event(event)
+
+    def pop_screen(self) -> AwaitComplete:
+        # Keys typed after the one that closed the screen may still wait in its widgets:
+        # input waits until it is removed and they are handed back (see key_queue).
+        return self.keys.closing(super().pop_screen())
 
     async def on_mount(self) -> None:
         from .screens.providers import ProvidersScreen
 
-        apply_start_theme(self)  # --theme, else config.toml's theme, else cherry-dark
+        apply_start_theme(self)  # notes about the start theme (set in __init__)
         self.apply_keymap()
         if self.config.error:
             self.notify(inert(f"{self.config.error}\nRunning without saving until it is fixed."),
@@ -130,9 +114,8 @@ class CherryApp(App[None]):
             self.notify(inert(warning), title="Secrets file", severity="warning", timeout=30,
                         markup=False)
         await self.push_screen(ProvidersScreen())
-        self._started = True
-        if self._held:
-            self.call_after_refresh(self._release_held)
+        self.keys.started = True
+        self.keys.schedule()  # keys typed during the start
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
@@ -286,12 +269,33 @@ class CherryApp(App[None]):
 
         self.push_screen(ChatScreen())
 
-    def on_ready(self) -> None:
-        """First start (no config file yet): offer what is set up on this machine."""
-        if self.discover and self.config.raw_text == "" and not self.config.error:
-            from .screens.discover_screen import offer_discovery
+    def after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the first screen is on the terminal (at once if it is):
+        start-up work the first frame need not wait for."""
+        if self._first_frame_drawn:
+            callback()
+        else:
+            self._after_first_frame.append(callback)
 
-            offer_discovery(self)
+    def on_ready(self) -> None:
+        # Ready comes with the first screen's layout; the refresh after it is the first
+        # frame written. (call_after_refresh from on_mount runs before that frame: the
+        # start-up is one batched update.)
+        self.call_after_refresh(self._first_frame)
+        if self.discover and self.config.raw_text == "" and not self.config.error:
+            # First start (no config file yet): offer what is set up on this machine.
+            self.after_first_frame(self._offer_discovery)
+
+    def _offer_discovery(self) -> None:
+        from .screens.discover_screen import offer_discovery
+
+        offer_discovery(self)
+
+    def _first_frame(self) -> None:
+        self._first_frame_drawn = True
+        waiting, self._after_first_frame = self._after_first_frame, []
+        for callback in waiting:
+            callback()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # A screen whose field completes with tab (the import path) takes tab for that.
@@ -306,10 +310,12 @@ class CherryApp(App[None]):
 def run_app(args: argparse.Namespace) -> int:
     app = CherryApp(config_path(getattr(args, "config", None)), getattr(args, "theme", None),
                     discover=True)
+    from . import collector
     from .themes import unknown_theme_message
 
     if problem := unknown_theme_message(app, app.theme_override):
         print(f"cherry-tui: {problem}", file=sys.stderr)
         return 2
+    app.after_first_frame(collector.settle)  # the collector is off until then: cmd_tui
     app.run()
     return app.return_code or 0

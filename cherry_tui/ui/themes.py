@@ -4,8 +4,10 @@
   files (``cherry_tui.core.themes``), checks colours with Textual's own parser and
   registers every usable theme; the app keeps the result (bad files included) as
   ``app.themes``.
-* :func:`apply_start_theme` (in ``on_mount``) applies ``--theme`` (this run only), else
-  ``theme`` from config.toml, else ``cherry-dark``, and reports bad theme files.
+* :func:`preset_start_theme` (in ``App.__init__``, before the CSS is parsed) makes
+  ``--theme`` (this run only), else ``theme`` from config.toml, else ``cherry-dark`` the
+  theme; :func:`apply_start_theme` (in ``on_mount``) reports names it could not use and
+  bad theme files.
 * :class:`ThemePicker`: a filterable list; moving through it previews the theme live,
   enter keeps it (saved to config.toml), escape restores the previous one.
 * :class:`ThemeCommands`: "Theme: NAME" entries in the command palette.
@@ -30,6 +32,7 @@ from textual.theme import Theme
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 from textual.markup import escape
+from textual.notifications import SeverityLevel
 
 from ..core import themes as core
 from ..core.config import ConfigError, ConfigReadOnly
@@ -142,26 +145,51 @@ def _sync_no_color_filter(app: App) -> None:
             filters[index] = wanted()
 
 
-def apply_start_theme(app: CherryApp) -> None:
-    """``--theme`` for this run, else config.toml's ``theme``, else cherry-dark."""
+def _start_choice(app: CherryApp) -> tuple[str, list[tuple[str, SeverityLevel, str]]]:
+    """The start theme (``--theme`` for this run, else config.toml's ``theme``, else
+    cherry-dark) and what to say (title, severity, text) about a name that is no theme."""
     names = theme_names(app)
     override = app.theme_override
     saved = app.config.theme
     chosen = DEFAULT_THEME if DEFAULT_THEME in names else (names[0] if names else app.theme)
+    notes: list[tuple[str, SeverityLevel, str]] = []
     if override and override in names:
-        chosen = override
-    else:
-        if override:
-            app.notify(unknown_theme_message(app, override) or "", title="--theme",
-                       severity="error", timeout=20, markup=False)
-        if saved and saved in names:
-            chosen = saved
-        elif saved:
-            app.notify(f"theme {saved!r} (config.toml) is not available; using {chosen}. "
-                       f"Available: {', '.join(names)}", title="Theme", severity="warning",
-                       timeout=20, markup=False)
+        return override, notes
+    if override:
+        notes.append(("--theme", "error", unknown_theme_message(app, override) or ""))
+    if saved and saved in names:
+        chosen = saved
+    elif saved:
+        notes.append(("Theme", "warning", f"theme {saved!r} (config.toml) is not available; "
+                      f"using {chosen}. Available: {', '.join(names)}"))
+    return chosen, notes
+
+
+def preset_start_theme(app: CherryApp) -> None:
+    """In ``App.__init__``: make the start theme current before Textual first parses CSS.
+
+    Setting ``app.theme`` once the app runs (in on_mount, as before) made Textual parse
+    every CSS rule a second time right after building the first screen: 15-30 ms of
+    start-up (issue 11). Here the stylesheet is not parsed yet, so the watcher's refresh is
+    not needed; its other work is done by hand: the theme and dark/light classes, the ANSI
+    colour mapping, and the variables the first parse will use.
+    """
+    name, _notes = _start_choice(app)
+    app.set_reactive(App.theme, name)
+    theme = app.current_theme
+    app.set_class(True, f"-theme-{name}", update=False)
+    app.set_class(theme.dark, "-dark-mode", update=False)
+    app.set_class(not theme.dark, "-light-mode", update=False)
+    app._refresh_truecolor_filter(app.ansi_theme)  # private API (Textual is pinned)
+    app.stylesheet.set_variables(app.get_css_variables())
+
+
+def apply_start_theme(app: CherryApp) -> None:
+    """In on_mount: say which theme names could not be used and which theme files are
+    broken; keep the NO_COLOR filter in step with the theme from now on."""
+    for title, severity, text in _start_choice(app)[1]:
+        app.notify(text, title=title, severity=severity, timeout=20, markup=False)
     app.watch(app, "theme", lambda _name: _sync_no_color_filter(app), init=False)
-    app.theme = chosen
     _sync_no_color_filter(app)
     problems = app.themes.problems
     if problems:

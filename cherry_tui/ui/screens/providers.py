@@ -46,10 +46,10 @@ class ProviderList(OptionList):
     async def _on_key(self, event) -> None:
         if self.screen is not self.app.screen:
             # A screen opened meanwhile (by the action key just before this one, in the
-            # same burst): the key belongs there, once it is ready (CherryApp holds it).
+            # same burst): the key belongs there, once it is ready (see key_queue).
             event.stop()
             event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character))
+            cherry_app(self).keys.hand_back(event, self)
             return
         focused = self.app.focused
         if focused is not None and focused is not self:
@@ -153,7 +153,9 @@ class ProvidersScreen(Screen):
     def on_mount(self) -> None:
         # The rows are built once the list has its width (on_resize): built here too they
         # were built twice more at start, at a guessed width, then at the real one.
-        self.load_key_status()
+        # Key status once the list is on the terminal: its thread imports keyring and its
+        # backends (about 50 ms of Python), which held the GIL the first frame waited for.
+        cherry_app(self).after_first_frame(self.load_key_status)
 
     def on_screen_resume(self) -> None:
         """Back from the editor: values may have changed."""

@@ -7,7 +7,7 @@ in the filter, backspace would delete a letter typed after it, esc would close t
 dialog after ``hello`` went into it. This input runs its own bindings, then its screen's,
 as it reads each key; and a key read after its screen has closed (typed ahead of the
 dialog going away) is handed back to the app, which gives it to the screen the user is
-now on.
+now on, in the order typed (``cherry_tui.ui.key_queue``).
 
 (It reads ``_bindings``, Textual's binding maps after the user's ``[keymap]``: no public
 API gives them.)
@@ -19,6 +19,8 @@ from textual import events
 from textual.app import ScreenStackError
 from textual.dom import DOMNode, NoScreen
 from textual.widgets import Input
+
+from ..access import cherry_app
 
 
 class TypeAheadInput(Input):
@@ -32,7 +34,7 @@ class TypeAheadInput(Input):
         Its screen also calls this for a key the app gave the screen itself (read before
         this input had focus)."""
         if not self._screen_is_current():
-            self.app.post_message(events.Key(event.key, event.character))
+            cherry_app(self).keys.hand_back(event, self)
         elif not await self._run_binding(event.key):
             if not (event.is_printable and event.character):
                 return False  # no binding here for it: the app's may act
