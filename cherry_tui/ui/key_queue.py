@@ -10,9 +10,9 @@ keeps them in the order typed:
 * a key or paste read while no screen can take it is held: before the first screen is
   up, while a pushed screen is not mounted and focused yet, and while a closed screen is
   still being removed (its widgets may still hold keys typed after the one that closed it);
-* a key a widget read after its screen closed, or another opened, is handed back
-  (:meth:`hand_back`), ahead of the keys held since; input waits until that widget has
-  read every key queued for it before then;
+* a key a widget read after its screen closed, another opened, or the focus moved on
+  (earlier in the same burst) is handed back (:meth:`hand_back`), ahead of the keys held
+  since; input waits until that widget has read every key queued for it before then;
 * once the current screen takes input, all of it is replayed in order, directly (not
   through the app's message queue, where keys read meanwhile would overtake it); a
   replayed key that opens or closes a screen holds the rest again.
@@ -79,9 +79,10 @@ class KeyQueue:
         return True
 
     def hand_back(self, event: events.Key, reader: MessagePump) -> None:
-        """A key ``reader`` read after its screen closed or another opened: it goes to
-        the screen now current, in the order typed, after the other keys queued for
-        ``reader`` (a callback queued behind them says when they are all handed back)."""
+        """A key ``reader`` read after its screen closed, another opened or the focus
+        moved on: it goes to the focused widget of the screen now current, in the order
+        typed, with the other keys queued for ``reader`` (a callback queued behind them
+        says when they are all handed back)."""
         self._returned.append(_fresh(event))
         if reader not in self._draining:
             self._draining.add(reader)

@@ -42,8 +42,9 @@ class AssistantFilter(TypeAheadInput):
 
     async def read_key(self, event: events.Key) -> bool:
         if self._screen_is_current() and isinstance(self.screen.focused, AssistantList):
-            # ↓ earlier in the same burst moved on to the list: the key is the list's
-            self.app.post_message(events.Key(event.key, event.character))
+            # ↓ earlier in the same burst moved on to the list: the key is the list's (in
+            # order with the keys read since: see key_queue)
+            cherry_app(self).keys.hand_back(event, self)
             event.stop()
             event.prevent_default()
             return True

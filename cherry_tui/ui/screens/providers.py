@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -55,10 +55,11 @@ class ProviderList(OptionList):
         if focused is not None and focused is not self:
             # Queued for the list before focus moved (a burst of keys from a fast typist
             # or a laggy SSH link: "/volc" arrives in one read): it belongs where the user
-            # now is, never to the list's action keys (c clones, d deletes).
+            # now is, never to the list's action keys (c clones, d deletes); in order with
+            # the keys read since (see key_queue).
             event.stop()
             event.prevent_default()
-            focused.post_message(events.Key(event.key, event.character))
+            cherry_app(self).keys.hand_back(event, self)
             return
         active = self.screen.active_bindings.get(event.key)
         if active is not None and active.node is self.screen and active.enabled \
