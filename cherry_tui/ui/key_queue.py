@@ -78,8 +78,8 @@ class KeyQueue:
         self.schedule()
         return True
 
-    def hand_back(self, event: events.Key, reader: MessagePump) -> None:
-        """A key ``reader`` read after its screen closed, another opened or the focus
+    def hand_back(self, event: Input, reader: MessagePump) -> None:
+        """A key (or paste) ``reader`` read after its screen closed, another opened or the focus
         moved on: it goes to the focused widget of the screen now current, in the order
         typed, with the other keys queued for ``reader`` (a callback queued behind them
         says when they are all handed back)."""

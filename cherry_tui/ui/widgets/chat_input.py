@@ -25,6 +25,7 @@ from textual.widgets import Static, TextArea
 
 from ...core import mentions
 from ...core.text import inert_line
+from ..access import cherry_app
 
 NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter", "ctrl+enter")
 
@@ -72,7 +73,7 @@ class ChatInput(TextArea):
             # that has the focus now (``tab [`` in one read: [ is the log's key).
             event.stop()
             event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character))
+            cherry_app(self).keys.hand_back(event, self)
             return
         if not event.is_printable and self.completes_with(event.key):
             # Run now, not when the key has bubbled up to the app: a burst such as
@@ -145,7 +146,7 @@ class ChatInput(TextArea):
         if self._tabbed_away and self.screen.focused is not self:  # as keys (see _on_key)
             event.stop()
             event.prevent_default()
-            self.app.post_message(events.Paste(event.text))
+            cherry_app(self).keys.hand_back(event, self)
 
     def show_hint(self, text: str) -> None:
         """One line above the input (the candidates of a completion); "" hides it. It
