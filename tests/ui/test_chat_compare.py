@@ -5,6 +5,11 @@ next request continues from."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 from llmock.scenarios import Match, Reply, StreamFault
 
 from textual.widgets import OptionList
@@ -261,3 +266,82 @@ async def test_a_new_context_after_several_answers_follows_the_kept_one(
         assert screen.messages[1].content == "big"
         assert [e.message.content for e in answers(screen)] == ["big"]
         assert not screen.several.group
+
+
+class SlowServer:
+    """A second local OpenAI-type server that streams one word every 0.1 s (up to 300):
+    a slow model next to llmock's fast one. ``asked`` holds the requests it received."""
+
+    def __init__(self) -> None:
+        server = self
+        self.asked: list[dict] = []
+        self.closed = threading.Event()  # the client hung up (the answer was stopped)
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                server.asked.append(body)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                try:
+                    for i in range(300):
+                        chunk = {"choices": [{"index": 0, "delta": {"content": f"slow{i} "}}]}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                        time.sleep(0.1)
+                except OSError:
+                    server.closed.set()
+                self.close_connection = True
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+async def test_two_servers_one_slow_stopping_the_slow_one(
+        config_file, llmock, monkeypatch, tmp_path):
+    slow = SlowServer()
+    try:
+        app = mock_app(config_file, llmock, monkeypatch, models=("gpt-4o",))
+        pid = app.config.add_provider("Slow", "openai", slow.url)
+        app.config.set_provider_field(pid, "key", "env:MOCK_KEY")
+        app.config.set_models(pid, ["turtle"])
+        app.config.save()
+        reply(llmock, "gpt-4o", "Fast and done.")
+        async with app.run_test(size=(80, 40)) as pilot:
+            screen = await open_chat(pilot)
+            await type_text(pilot, f"@mock/gpt-4o @{pid}/turtle race")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+            fast, turtle = answers(screen)
+            await wait_for(pilot, lambda: fast not in screen.streams, what="the fast one")
+            assert fast.content == "Fast and done." and turtle in screen.streams
+            await wait_for(pilot, lambda: "slow3" in turtle.content, what="the slow one")
+            await pilot.press("tab")  # the last answer (the slow one) is selected
+            assert screen.log_view.selected_entry is turtle
+            await pilot.press("x")
+            await wait_for(pilot, lambda: not screen.streams, what="the slow one to stop")
+            assert turtle.message.status == STOPPED and fast.message.status == "done"
+            assert slow.closed.wait(5)  # the connection was closed, not left streaming
+            partial = turtle.content
+            conv_id = screen.conv.id
+        assert [b["messages"][-1]["content"] for b in slow.asked] == ["race"]
+        assert llmock.last_request.body["messages"][-1]["content"] == "race"
+        conv = history_file(tmp_path).get(conv_id)
+        saved = conv.tree.siblings(conv.messages[1])
+        assert [(m.model, m.status) for m in saved] == [("mock/gpt-4o", "done"),
+                                                        (f"{pid}/turtle", STOPPED)]
+        assert saved[1].content == partial and partial.startswith("slow0 slow1 slow2")
+    finally:
+        slow.close()
