@@ -1,5 +1,6 @@
 """The garbage collector's timing (cherry_tui.ui.collector): full collections are rarer
-exactly while an answer streams into a chat log, and the usual thresholds come back."""
+exactly while an answer streams into a chat log or the log has the focus (read back a key
+at a time), and the usual thresholds come back."""
 
 from __future__ import annotations
 
@@ -72,4 +73,20 @@ async def test_leaving_the_chat_while_it_streams_releases(config_file, llmock, m
         assert collector.held()
         await app.pop_screen()  # the chat log is unmounted mid-stream
         await wait_for(pilot, lambda: not screen.is_attached, what="the chat gone")
+        assert not collector.held() and gc.get_threshold() == usual_thresholds
+
+
+async def test_reading_the_log_holds_while_it_has_the_focus(config_file, llmock, monkeypatch,
+                                                            usual_thresholds):
+    llmock.reply("Short.")
+    app = mock_app(config_file, llmock, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_chat(pilot)
+        await ask(pilot, "Hi")
+        assert not collector.held()
+        await pilot.press("tab")  # into the log: paging back must not wait on a collection
+        await wait_for(pilot, lambda: screen.log_view.has_focus, what="the log focused")
+        assert collector.held() and gc.get_threshold() == held_threshold(usual_thresholds)
+        await pilot.press("escape")  # back to the input
+        await wait_for(pilot, lambda: not screen.log_view.has_focus, what="the input")
         assert not collector.held() and gc.get_threshold() == usual_thresholds

@@ -102,6 +102,7 @@ class ChatLog(ScrollView, can_focus=True):
         self._marks: dict[str, Segment] = {}
         self._painted_following = True
         self._streaming: set[AnswerEntry] = set()  # answers arriving: see _check_streaming
+        self._reading = object()  # holds the collector while the log has the focus
 
     # ------------------------------------------------------------------ geometry
     @property
@@ -305,6 +306,7 @@ class ChatLog(ScrollView, can_focus=True):
     def on_unmount(self) -> None:
         self._streaming.clear()
         collector.release(self)
+        collector.release(self._reading)
 
     # ------------------------------------------------------------------ content
     def clear(self) -> None:
@@ -499,10 +501,14 @@ class ChatLog(ScrollView, can_focus=True):
         return self.entries[self.selected]
 
     def on_focus(self) -> None:
+        # reading back, a key at a time: a full collection (100-160 ms with a
+        # 1,000-message conversation open) would stall a page key; they wait, rarer
+        collector.hold(self._reading)
         if self.selected is None:
             self.move_selection(-1)  # the last message
 
     def on_blur(self) -> None:
+        collector.release(self._reading)
         self.select(None)
 
     def action_select(self, step: int) -> None:
