@@ -345,3 +345,22 @@ async def test_two_servers_one_slow_stopping_the_slow_one(
         assert saved[1].content == partial and partial.startswith("slow0 slow1 slow2")
     finally:
         slow.close()
+
+
+async def test_each_answer_counts_down_its_own_rate_limit_wait(
+        config_file, llmock, monkeypatch):
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    llmock.rate_limit(times=2, retry_after=2)  # both requests: 429, retry in 2 s
+    reply(llmock, "gpt-4o-mini", "small")
+    reply(llmock, "gpt-4o", "big")
+    async with app.run_test(size=(80, 40)) as pilot:
+        screen = await open_chat(pilot)
+        await type_text(pilot, "@mock/gpt-4o-mini @mock/gpt-4o hi")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+        waiting = "rate limited by the server, retrying in"
+        await wait_for(pilot, lambda: all(waiting in (e.note or "") for e in answers(screen)),
+                       what="both counting down")
+        await wait_answer(pilot)
+        assert [e.content for e in answers(screen)] == ["small", "big"]
+        assert not any(e.note for e in answers(screen))  # the countdowns cleared

@@ -68,7 +68,7 @@ async def test_esc_right_after_the_answer_ends_does_not_leave(config_file, llmoc
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
-        screen._answer_ended -= 5  # a deliberate esc, later: back to the provider list
+        screen.answers.ended_at -= 5  # a deliberate esc, later: back to the provider list
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ProvidersScreen),
                        what="the provider list")
@@ -104,7 +104,7 @@ async def test_esc_cancels_editing_but_keeps_changed_text(config_file, llmock, m
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_chat(pilot)
         await ask(pilot, "Original question")
-        screen._answer_ended -= 5
+        screen.answers.ended_at -= 5
         await pilot.press("up")  # edit the last message, unchanged: esc clears
         assert screen.editing is not None and screen.chat_input.text == "Original question"
         await pilot.press("escape")
@@ -252,7 +252,7 @@ async def test_picking_a_model_keeps_the_default(config_file, llmock, monkeypatc
         assert screen.conv is not None and screen.conv.model == "mock/seed-1-6"
         # a new chat from elsewhere starts with the default
         await pilot.press("escape")  # (esc right after an answer is ignored: a second one)
-        screen._answer_ended -= 5
+        screen.answers.ended_at -= 5
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, ProvidersScreen), what="list")
         second = await open_chat(pilot)

@@ -41,12 +41,9 @@ the chat is left or switched).
 
 from __future__ import annotations
 
-import asyncio
-import math
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -55,7 +52,6 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
@@ -65,10 +61,6 @@ from textual.worker import Worker
 from ...core import assistants
 from ...core import history as hist
 from ...core.assistants import Assistant
-from ...core.client import (
-    ContentDelta, Finish, KeySkipped, ProviderError, ReasoningDelta, Usage, Waiting,
-)
-from ...core.config import split_model_ref
 from ...core.context import outgoing
 from ...core.history import CONTEXT, Conversation, History, Message, Tree
 from ...core.history_writer import HistoryWriter, Skipped
@@ -81,6 +73,7 @@ from ..widgets.chatlog import AnswerEntry, ChatLog, Entry, NoticeEntry, UserEntr
 from ..widgets.context_bar import ContextBar
 from .chat_compare import SeveralAnswers
 from .chat_context import ContextView, MarkerEntry
+from .chat_stream import Answering, AnswerStreams, recovery_text, row_id
 from .chat_attach import ChatAttachments
 from .chat_dialogs import ChatSettings, ModelChoice, ModelPicker, SettingsDialog, model_refs
 from .common import commit
@@ -90,15 +83,6 @@ STOP_GRACE = 1.0  # s after an answer ends in which esc still means "stop", neve
 
 
 DRAFT_DEBOUNCE = 0.5  # seconds of no typing before the draft is saved
-
-
-@dataclass(eq=False)
-class Answering:
-    """One answer arriving: its worker, and the text not yet saved to the history."""
-
-    worker: Worker | None = None
-    content: list[str] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)
 
 
 class ChatCommands(Provider):
@@ -172,16 +156,14 @@ class ChatScreen(Screen):
         self.top_p: float | None = None  # from the assistant, if any
         self.max_tokens: int | None = None
         self.title_text = ""  # the title set for a conversation not yet saved
-        self.streams: dict[AnswerEntry, Answering] = {}  # the answers arriving
+        self.answers = AnswerStreams(self)  # the answers arriving
         self.several = SeveralAnswers(self)  # several models answering at once
         self._pending_text: str | None = None
         self._intro_entry: Entry | None = None
         self._draft_timer: Timer | None = None
         self._draft_saved = ""  # the input's text as last saved for this conversation
         self._typed = ""  # the input's text (kept here: the input is gone at unmount)
-        self._answer_ended = -STOP_GRACE  # time.monotonic() when the last answer ended
-        self._told_ended = 0.0  # the _answer_ended that esc said "already ended" for
-        self._wait_timer: Timer | None = None  # the countdown of a rate-limit wait
+        self._told_ended = 0.0  # the answers.ended_at that esc said "already ended" for
         self.context_view = ContextView(self)  # the new-context marker and the bar
         self.attached = ChatAttachments(self)  # the files of the messages (@path)
 
@@ -213,7 +195,7 @@ class ChatScreen(Screen):
 
     def on_mount(self) -> None:
         _ = self.writer  # started now: it also marks answers a crash left streaming
-        self.log_view.flush_hook = self._save_partial
+        self.log_view.flush_hook = self.answers.save_partial
         self.chat_input.model_refs = self.several.all_refs  # tab completes @provider/model
         self.model_ref = self._initial_model()
         if self.open_id is not None:
@@ -244,6 +226,11 @@ class ChatScreen(Screen):
             text = ("No model to talk to yet: switch a provider on and add a model on the "
                     "provider list (esc goes back), then ctrl+l here chooses it.")
         self._intro_entry = self.log_view.add(NoticeEntry(text))
+
+    @property
+    def streams(self) -> dict[AnswerEntry, Answering]:
+        """The answers arriving now."""
+        return self.answers.live
 
     @property
     def streaming(self) -> AnswerEntry | None:
@@ -306,7 +293,7 @@ class ChatScreen(Screen):
                         severity="error", markup=False)
             return None
 
-    def _write(self, write: Callable[[History], object],
+    def write(self, write: Callable[[History], object],
                recovery: Callable[[], str] | None = None) -> None:
         """Queue one history write (another thread: the UI never waits for the file)."""
         self.writer.submit(write, recovery=recovery)
@@ -326,11 +313,11 @@ class ChatScreen(Screen):
                                  temperature=conv.temperature, assistant=conv.assistant)
                 conv.id, conv.created, conv.updated = made.id, made.created, made.updated
 
-            self._write(create)
+            self.write(create)
             self.conv = conv
         return self.conv
 
-    def _add_message(self, msg: Message) -> None:
+    def add_message(self, msg: Message) -> None:
         """Write a new message (a new kept version of the turn after ``msg.parent``)."""
         conv = self._ensure_conversation()
 
@@ -338,24 +325,8 @@ class ChatScreen(Screen):
             db.add(_saved_id(conv), msg, last=False)
 
         # a user's text is kept if this fails; an answer's text by its finish()
-        self._write(add, recovery=(lambda: _recovery_text(conv, msg))
+        self.write(add, recovery=(lambda: recovery_text(conv, msg))
                     if msg.role == "user" else None)
-
-    def _save_partial(self) -> None:
-        """Called after each re-render of the streams: save what arrived since."""
-        for entry, stream in self.streams.items():
-            if not (stream.content or stream.reasoning):
-                continue
-            msg = entry.message
-            text, thought = "".join(stream.content), "".join(stream.reasoning)
-
-            def append(db: History, msg: Message = msg, text: str = text,
-                       thought: str = thought) -> None:
-                db.append_partial(_row_id(msg), text, thought)  # (else finish() keeps it)
-
-            self._write(append)
-            stream.content.clear()
-            stream.reasoning.clear()
 
     # ------------------------------------------------------------------ drafts
     def _draft_key(self) -> Callable[[], int | None]:
@@ -430,8 +401,8 @@ class ChatScreen(Screen):
         self._save_draft("")  # sent: the draft is gone (also the new chat's)
         self.chat_input.clear()
         msg = self.turns.add(Message("user", text), parent)
-        self._add_message(msg)
-        self.attached.keep(msg, files, self._write)
+        self.add_message(msg)
+        self.attached.keep(msg, files, self.write)
         conv = self._ensure_conversation()
         if not conv.title:
             asked = without_model_mentions(text, self.several.all_refs())
@@ -473,108 +444,18 @@ class ChatScreen(Screen):
         for ref in refs:
             ans = self.turns.add(Message("assistant", model=ref, status=hist.STREAMING),
                                  parent)
-            self._add_message(ans)
+            self.add_message(ans)
             entries.append(AnswerEntry(ans, streaming=True))
         first = entries[0].message
         if len(entries) > 1:
             self.turns.select(first)
-            self._write(lambda db: db.select_version(_row_id(first)))
+            self.write(lambda db: db.select_version(row_id(first)))
         self.messages.append(first)
         for entry in entries:
             entry.versions = self.turns.version(entry.message)
             self.log_view.add(entry)
-            stream = self.streams[entry] = Answering()
-            stream.worker = self.run_worker(
-                self._stream(entry, entry.message.model or "", api_messages, stream),
-                group="chat", exit_on_error=False)
+            self.answers.start(entry, api_messages)
         self.several.shown(entries)
-        self.answering = len(self.streams)
-
-    async def _stream(self, entry: AnswerEntry, ref: str, api_messages: list[dict],
-                      stream: Answering) -> None:
-        from ...core.secrets import key_info
-
-        msg = entry.message
-        started = time.monotonic()
-        entry.started = started
-        status, error, finish = hist.DONE, None, None
-        log = self.log_view
-        unsaved_content, unsaved_reasoning = stream.content, stream.reasoning
-        try:
-            try:
-                pid, model = split_model_ref(ref)
-                provider = cherry_app(self).config.provider(pid)
-            except (ValueError, KeyError):
-                raise ProviderError("config", f"the model {ref!r} belongs to no configured "
-                                    "provider: ctrl+l chooses another") from None
-            info = await asyncio.to_thread(key_info, provider, cherry_app(self).config.path)
-            n = 0
-            async for event in cherry_app(self).client.stream_chat(
-                    provider, info.keys, model, api_messages, temperature=self.temperature,
-                    top_p=self.top_p, max_tokens=self.max_tokens):
-                n += 1
-                if not n % 32:
-                    await asyncio.sleep(0)  # a fast server: let keys and frames in
-                if isinstance(event, ContentDelta):
-                    entry.append(content=event.text)
-                    unsaved_content.append(event.text)
-                    log.touch(entry)
-                elif isinstance(event, ReasoningDelta):
-                    entry.append(reasoning=event.text)
-                    unsaved_reasoning.append(event.text)
-                    log.touch(entry)
-                elif isinstance(event, Usage):
-                    msg.prompt_tokens = event.prompt_tokens
-                    msg.completion_tokens = event.completion_tokens
-                elif isinstance(event, Finish):
-                    finish = event.reason
-                elif isinstance(event, Waiting):
-                    self._show_wait(entry, event)
-                elif isinstance(event, KeySkipped):  # a small line under the answer
-                    said = f"skipped key {event.masked}: {event.reason}"
-                    entry.note = f"{entry.note} · {said}" if entry.note else said
-                    log.update_entry(entry)
-        except ProviderError as exc:
-            status, error = hist.ERROR, exc.message
-        except asyncio.CancelledError:
-            self._finish_answer(entry, hist.STOPPED, None, None)
-            raise
-        except Exception as exc:  # noqa: BLE001 - shown, never a crash of the app
-            status, error = hist.ERROR, f"{type(exc).__name__}: {exc}"
-        if finish == "length" and status == hist.DONE:
-            error = "the answer was cut at the length limit"
-        self._finish_answer(entry, status, error, finish)
-
-    def _finish_answer(self, entry: AnswerEntry, status: str, error: str | None,
-                       finish: str | None) -> None:
-        msg = entry.message
-        now = time.monotonic()
-        msg.elapsed = now - entry.started
-        if entry.first_token is not None and msg.completion_tokens:
-            gen = now - entry.first_token
-            if gen > 0.05:
-                entry.rate = msg.completion_tokens / gen
-        entry.finish(status, error if status == hist.ERROR else None)
-        if error and status != hist.ERROR:
-            entry.note = error
-        if status == hist.ERROR:
-            entry.note = "ctrl+r retries · ctrl+l chooses another model"
-        self.streams.pop(entry, None)
-        conv = self.conv
-
-        def finish_(db: History) -> None:  # first the history: this also runs at quit
-            _row_id(msg)
-            db.finish(msg)
-
-        self._write(finish_, recovery=lambda: _recovery_text(conv, msg))
-        self._answer_ended = time.monotonic()
-        if not self.is_attached or not self.is_mounted:
-            return
-        self.answering = len(self.streams)
-        try:
-            self.log_view.update_entry(entry)
-        except NoMatches:  # the screen is being torn down
-            pass
 
     def _clear_hints(self) -> None:
         for entry in self.log_view.entries[-2 - MAX_MODELS:]:
@@ -587,7 +468,7 @@ class ChatScreen(Screen):
     def action_stop_or_back(self) -> None:
         """esc: stop the answer; else cancel editing; else leave the log; else go back,
         asking first when the input holds text not sent."""
-        if self._stop_all():
+        if self.answers.stop_all():
             return
         if self.editing is not None:
             original, self.editing = self.editing.content, None
@@ -603,11 +484,11 @@ class ChatScreen(Screen):
             return
         if len(self.app.screen_stack) <= 1:
             return
-        if time.monotonic() - self._answer_ended < STOP_GRACE:
+        if time.monotonic() - self.answers.ended_at < STOP_GRACE:
             # The answer ended as esc was pressed: it was meant as stop, not as back.
             stopped = bool(self.messages) and self.messages[-1].status == hist.STOPPED
-            if not stopped and self._told_ended != self._answer_ended:  # once, however
-                self._told_ended = self._answer_ended                  # often esc is hit
+            if not stopped and self._told_ended != self.answers.ended_at:  # once, however
+                self._told_ended = self.answers.ended_at                  # often esc is hit
                 self.notify("The answer had already ended.", timeout=2)
             return
         if not self.chat_input.text.strip():
@@ -625,24 +506,13 @@ class ChatScreen(Screen):
 
     def action_interrupt(self) -> None:
         """ctrl+c: stop the answers while any arrive; otherwise ctrl+c keeps its meaning."""
-        if not self._stop_all():
+        if not self.answers.stop_all():
             raise SkipAction()
-
-    def _stop_all(self) -> bool:
-        """Stop every answer arriving; False when none was."""
-        workers = [s.worker for s in self.streams.values() if s.worker is not None]
-        for worker in workers:
-            worker.cancel()
-        return bool(workers)
 
     def action_stop_selected(self) -> None:
         """x in the log: stop the selected answer only (the others go on)."""
-        entry = self.log_view.selected_entry
-        stream = self.streams.get(entry) if isinstance(entry, AnswerEntry) else None
-        if stream is None or stream.worker is None:
+        if not self.answers.stop(self.log_view.selected_entry):
             self.notify("That answer is not arriving: esc stops all of them.")
-            return
-        stream.worker.cancel()
 
     def action_keep(self) -> None:
         """enter in the log, on one of several answers to the same question: the
@@ -652,7 +522,7 @@ class ChatScreen(Screen):
     def keep_version(self, msg: Message) -> None:
         """``msg``, a version of the last turn, is kept: the conversation goes on from it."""
         self.turns.select(msg)
-        self._write(lambda db: db.select_version(_row_id(msg)))
+        self.write(lambda db: db.select_version(row_id(msg)))
         self.messages[-1] = msg
         self.context_view.refresh()
 
@@ -663,33 +533,6 @@ class ChatScreen(Screen):
         log = self.log_view
         log.follow = True
         log.scroll_end(animate=False, immediate=True, x_axis=False)
-
-    def _show_wait(self, entry: AnswerEntry, event: Waiting) -> None:
-        """The server asked to wait (429 Retry-After): say so under the answer and count
-        down; esc stops as always."""
-        if self._wait_timer is not None:
-            self._wait_timer.stop()
-        until = time.monotonic() + event.seconds
-        shown = ""
-
-        def tick() -> None:
-            nonlocal shown
-            left = math.ceil(until - time.monotonic())
-            text: str | None
-            if left > 0 and entry is self.streaming:
-                text = f"rate limited by the server, retrying in {left} s (esc stops)"
-            else:  # retrying now, or the answer ended (an error's hint then stays)
-                text = None if entry.note == shown else entry.note
-                if self._wait_timer is not None:
-                    self._wait_timer.stop()
-                self._wait_timer = None
-            if text != entry.note:
-                entry.note = text
-                shown = text or ""
-                self.log_view.update_entry(entry)
-
-        tick()
-        self._wait_timer = self.set_interval(0.25, tick)
 
     def action_pick_model(self) -> None:
         refs = model_refs(cherry_app(self).config)
@@ -726,7 +569,7 @@ class ChatScreen(Screen):
         if self.conv is not None:
             conv = self.conv
             conv.model = ref
-            self._write(lambda db: db.update(_saved_id(conv), model=ref))
+            self.write(lambda db: db.update(_saved_id(conv), model=ref))
         log = self.log_view
         if not self.messages and log.entries and log.entries == [self._intro_entry]:
             log.clear()  # the greeting names the model: say the new one
@@ -808,7 +651,7 @@ class ChatScreen(Screen):
             self.chat_input.clear()
         chosen = versions[n]
         self.turns.select(chosen)
-        self._write(lambda db: db.select_version(_row_id(chosen)))
+        self.write(lambda db: db.select_version(row_id(chosen)))
         log = self.log_view
         index = next(j for j, e in enumerate(log.entries) if getattr(e, "message", None) is msg)
         self.messages[self.messages.index(msg):] = self.turns.path(chosen)
@@ -913,7 +756,7 @@ class ChatScreen(Screen):
                 conv.title = result.title or conv.title
                 conv.system_prompt = result.system_prompt
                 conv.temperature = result.temperature
-                self._write(lambda db: db.update(
+                self.write(lambda db: db.update(
                     _saved_id(conv), title=conv.title, system_prompt=conv.system_prompt,
                     temperature=conv.temperature))
             else:
@@ -1018,7 +861,7 @@ class ChatScreen(Screen):
             if title and self.conv is not None:
                 conv = self.conv
                 conv.title = title.strip()
-                self._write(lambda db: db.rename(_saved_id(conv), conv.title))
+                self.write(lambda db: db.rename(_saved_id(conv), conv.title))
                 self._show_title()
 
         self.app.push_screen(PromptDialog("Rename conversation", "Title",
@@ -1037,7 +880,7 @@ class ChatScreen(Screen):
         def done(yes: bool | None) -> None:
             if yes and self.conv is not None:
                 conv = self.conv
-                self._write(lambda db: db.delete(_saved_id(conv)))
+                self.write(lambda db: db.delete(_saved_id(conv)))
                 self.notify("Conversation deleted.")
                 self.conv = None
                 self._draft_saved = ""  # its draft goes with it; the text stays (new chat)
@@ -1101,20 +944,6 @@ def _saved_id(conv: Conversation) -> int:
     if conv.id < 0:
         raise Skipped("its conversation could not be saved")
     return conv.id
-
-
-def _row_id(msg: Message) -> int:
-    if msg.id is None:
-        raise Skipped("its message could not be saved")
-    return msg.id
-
-
-def _recovery_text(conv: Conversation | None, msg: Message) -> str:
-    """What a recovery file keeps of a message whose write failed."""
-    title = conv.display_title if conv is not None else "a new conversation"
-    who = "You" if msg.role == "user" else f"Assistant ({msg.model or '?'})"
-    body = msg.content or msg.reasoning
-    return f"## {who} · {title} · {time.strftime('%Y-%m-%d %H:%M')}\n\n{body}"
 
 
 def chat_help_sections() -> list[tuple[str, list, str]]:

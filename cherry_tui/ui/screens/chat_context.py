@@ -69,7 +69,7 @@ class ContextView:
             return
         s.several.settle()  # several answers shown: the marker follows the kept one
         marker = s.turns.add(Message(CONTEXT), s.messages[-1])
-        s._add_message(marker)
+        s.add_message(marker)
         s.messages.append(marker)
         s.log_view.add(MarkerEntry(marker))
         s.notify("New context: the messages above are not sent. ctrl+g again takes it back.",
@@ -86,7 +86,7 @@ class ContextView:
                 raise Skipped("the marker was not saved")
             db.remove_marker(marker.id)
 
-        s._write(remove)
+        s.write(remove)
         log = s.log_view
         index = next((j for j, e in enumerate(log.entries)
                       if getattr(e, "message", None) is marker), None)
