@@ -220,3 +220,32 @@ def test_windows_a_real_model_list_reports_are_kept_between_runs(tmp_path):
     assert model_windows.load(broken) == {}
     broken.write_text('{"p": {"m": "big", "n": 0, "ok": 5}, "q": []}')
     assert model_windows.load(broken) == {"p": {"ok": 5}}
+
+
+def test_tokens_as_people_write_them():
+    from cherry_tui.core.context import parse_tokens
+
+    assert [parse_tokens(t) for t in ("32768", "32,768", "128k", "128 K", "1M", "1.5m",
+                                      "1,5M", "200 000", "2_000")] == [
+        32768, 32768, 128000, 128000, 1000000, 1500000, 1500000, 200000, 2000]
+    assert [parse_tokens(t) for t in ("", "abc", "0", "12kk", "-5", "1e6")] == [None] * 6
+
+
+def test_set_context_window_saves_next_to_the_kinds_and_forgets(config_file):
+    from cherry_tui.core.config import Config
+
+    cfg = Config.load(config_file)
+    cfg.set_model_kind("deepseek", "deepseek-chat", "reasoning")
+    cfg.set_context_window("deepseek", "deepseek-chat", 65536)
+    cfg.save()
+    text = config_file.read_text()
+    assert "context_windows = {deepseek-chat = 65536}" in text
+    assert 'model_kinds = {deepseek-chat = "reasoning"}' in text  # the other table stays
+    p = Config.load(config_file).provider("deepseek")
+    assert dict(p.context_windows) == {"deepseek-chat": 65536}
+    with pytest.raises(ValueError, match="above 0"):
+        cfg.set_context_window("deepseek", "deepseek-chat", 0)
+    cfg.set_context_window("deepseek", "deepseek-chat", None)
+    cfg.save()
+    assert "context_windows" not in config_file.read_text()
+    assert "model_kinds" in config_file.read_text()

@@ -397,27 +397,40 @@ class Config:
         """Save the user's kind for one model (``model_kinds``); None forgets it."""
         if kind is not None and kind not in model_kinds.KINDS:
             raise ValueError(f"unknown kind {kind!r}: use one of {', '.join(model_kinds.KINDS)}")
+        self._set_model_entry(pid, "model_kinds", model, kind, "a model's kind")
+
+    def set_context_window(self, pid: str, model: str, tokens: int | None) -> None:
+        """Save the user's context window for one model (``context_windows``, in
+        tokens); None forgets it (the server's or the built-in figure applies again)."""
+        if tokens is not None and tokens < 1:
+            raise ValueError(f"a context window of {tokens} tokens: use a number above 0")
+        self._set_model_entry(pid, "context_windows", model, tokens, "a model's window")
+
+    def _set_model_entry(self, pid: str, field: str, model: str, value: str | int | None,
+                         what: str) -> None:
+        """One entry of a provider's per-model table ``field`` (an inline table of model
+        id = value); None removes it, and the table with its last entry."""
         if not self.has_provider(pid):
             raise KeyError(pid)
 
         def op(doc: TOMLDocument) -> None:
-            table = self._table(doc, pid, create=kind is not None)
+            table = self._table(doc, pid, create=value is not None)
             if table is None:
                 return
-            kinds = table.get("model_kinds")
-            if kinds is not None and not isinstance(kinds, dict):
-                raise ValueError(f"providers.{pid}.model_kinds is {files.kind(kinds)}, not a "
-                                 "table: fix it before changing a model's kind")
-            if kind is None:
-                if kinds is not None:
-                    kinds.pop(model, None)
-                    if not kinds:
-                        table.pop("model_kinds", None)
+            entries = table.get(field)
+            if entries is not None and not isinstance(entries, dict):
+                raise ValueError(f"providers.{pid}.{field} is {files.kind(entries)}, not a "
+                                 f"table: fix it before changing {what}")
+            if value is None:
+                if entries is not None:
+                    entries.pop(model, None)
+                    if not entries:
+                        table.pop(field, None)
                 return
-            if kinds is None:
-                kinds = tomlkit.inline_table()
-                table["model_kinds"] = kinds
-            kinds[model] = kind
+            if entries is None:
+                entries = tomlkit.inline_table()
+                table[field] = entries
+            entries[model] = value
         self._edit(op)
 
     def new_id(self, name: str) -> str:

@@ -219,6 +219,22 @@ def listed_windows(obj: Any) -> dict[str, int]:
     return found
 
 
+_TOKENS = re.compile(r"(\d+(?:[.,]\d+)?)\s*([kKmM]?)")
+
+
+def parse_tokens(text: str) -> int | None:
+    """A number of tokens as people write it: ``32768``, ``32,768``, ``128k`` (128,000),
+    ``1M``, ``1.5m``, ``200 000``; None when it is not one."""
+    text = re.sub(r"[ _]", "", text.strip())
+    text = re.sub(r",(?=\d{3}(?!\d))", "", text)  # 32,768: a thousands separator
+    m = _TOKENS.fullmatch(text)
+    if m is None:
+        return None
+    value = float(m.group(1).replace(",", "."))
+    value *= {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]
+    return round(value) if value >= 1 else None
+
+
 def short(n: float) -> str:
     """A token count for the bar: 850, 1.2k, 140k, 128k (131072), 1M, 2M (2097152)."""
     n = round(n)

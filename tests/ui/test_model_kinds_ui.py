@@ -32,7 +32,8 @@ async def test_models_screen_fetch_filter_and_picker(llmock, config_file, monkey
         listing = screen.query_one("#model-list")
         prompts = [str(listing.get_option_at_index(i).prompt) for i in range(3)]
         assert prompts[0].split()[-1] == "embedding"
-        assert prompts[1].split()[-1] == "vision"
+        assert prompts[1].split()[-1] == "window"  # gpt-4o: a known window, after its kind
+        assert "  vision · 128k window" in prompts[1]
         assert prompts[2].split()[-1] == "chat"
 
         # k on my-model: chat -> reasoning, saved as the user's kind

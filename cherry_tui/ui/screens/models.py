@@ -19,12 +19,15 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...core import addresses
+from ...core.context import context_window, parse_tokens, short
 from ...core.model_kinds import KINDS
 from ...core.text import count as n_of
 from ...core.text import inert, inert_line
 from ..access import cherry_app
 from ..widgets.keybar import KeyBar
 from .common import commit, load_key_info
+
+WINDOW_FROM = {"config": "yours", "server": "the server's list", "built-in": "built in"}
 
 _QUOTES = "\"'`“”‘’「」"
 
@@ -56,6 +59,7 @@ class ModelsScreen(Screen):
         Binding("f,ctrl+f", "fetch", "Fetch list", id="models.fetch"),
         Binding("enter", "default", "Default", id="models.default"),
         Binding("k", "kind", "Kind", id="models.kind"),
+        Binding("w", "window", "Window", id="models.window"),
     ]
 
     def __init__(self, pid: str) -> None:
@@ -128,7 +132,17 @@ class ModelsScreen(Screen):
         p = self.config.provider(self.pid)
         text.append(f"  {p.kind_of(model)}" + (" (yours)" if model in dict(p.model_kinds)
                                                 else ""), style="dim")
+        window = self._window(model)
+        if window is not None:
+            text.append(f" · {short(window[0])} window"
+                        + (" (yours)" if window[1] == "config" else ""), style="dim")
         return text
+
+    def _window(self, model: str) -> tuple[int, str] | None:
+        """The model's context window and where it came from (see core.context)."""
+        p = self.config.provider(self.pid)
+        listed = cherry_app(self).client.windows.get(self.pid)
+        return context_window(model, dict(p.context_windows), listed)
 
     @on(OptionList.OptionHighlighted, "#model-list")
     def _moved(self) -> None:
@@ -251,6 +265,41 @@ class ModelsScreen(Screen):
                   "model kind"):
             self.refresh_list(keep=model)
             self.notify(f"{model}: {kind}", markup=False, timeout=2)
+
+    def action_window(self) -> None:
+        """Set the highlighted model's context window (saved as context_windows in
+        config): what the chat's context bar measures against."""
+        model = self._current()
+        if model is None:
+            return
+        from .dialogs import PromptDialog
+
+        now = self._window(model)
+        said = f"now {short(now[0])} ({WINDOW_FROM[now[1]]})" if now else "unknown now"
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            forget = text.strip().lower() in ("-", "auto", "none")
+            tokens = None if forget else parse_tokens(text)
+            if tokens is None and not forget:
+                self.notify(f"{text!r} is not a number of tokens: write it like 32768, "
+                            "128k or 1M (auto forgets yours)", severity="warning",
+                            markup=False)
+                return
+            if commit(self.app, lambda: self.config.set_context_window(self.pid, model, tokens),
+                      "context window"):
+                self.refresh_list(keep=model)
+                found = self._window(model)
+                self.notify(f"{model}: " + (f"{short(found[0])} tokens ({WINDOW_FROM[found[1]]})"
+                                             if found else "window unknown"),
+                            markup=False, timeout=3)
+
+        self.app.push_screen(PromptDialog(
+            f"Context window of {inert_line(model)}", "Tokens",
+            f"{now[0]}" if now and now[1] == "config" else "",
+            f"{said} · e.g. 32768, 128k, 1M · auto: forget yours · enter: OK · esc: cancel"),
+            done)
 
     # ------------------------------------------------------------------ fetch
     def action_fetch(self) -> None:
