@@ -331,3 +331,26 @@ def test_export_makes_control_characters_visible(hist):
     md = export.to_markdown(hist.get(c.id))
     assert "\x1b" not in md and "\x07" not in md
     assert "clear ^[[2J and ^[]52;c;aGk=^G" in md
+
+
+def test_the_compare_models_round_trip_and_an_older_file_gets_the_column(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    db = History(path)
+    conv = db.create(title="t", model="a/x")
+    db.update(conv.id, compare=("b/y", "c/z"))
+    assert db.get(conv.id, messages=False).compare == ("b/y", "c/z")
+    db.update(conv.id, compare=())
+    assert db.get(conv.id, messages=False).compare == ()
+    db.close()
+    # a file of the release before: no compare_models column; it is added on open
+    raw = sqlite3.connect(path)
+    raw.execute("ALTER TABLE conversations DROP COLUMN compare_models")
+    raw.commit()
+    raw.close()
+    db = History(path)
+    assert db.get(conv.id, messages=False).compare == ()
+    db.update(conv.id, compare=("b/y",))
+    assert db.get(conv.id, messages=False).compare == ("b/y",)
+    db.close()

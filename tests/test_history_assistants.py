@@ -3,6 +3,7 @@ database made before assistants gets when it is opened, nothing lost)."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 from cherry_tui.core import history as hist
@@ -24,10 +25,9 @@ def test_the_assistant_is_saved_and_updated(tmp_path):
 
 def test_a_database_from_before_assistants_gets_the_column(tmp_path):
     path = tmp_path / "before.sqlite3"
-    schema = hist._SCHEMA.replace(
-        ",\n    assistant     TEXT                -- the assistant the chat started with "
-        "(NULL: none)", "")
-    assert "assistant " not in schema
+    # the conversations table as it was: no assistant column (nor the later ones)
+    schema = re.sub(r",\n    assistant .*\n    compare_models [^\n]*", "", hist._SCHEMA)
+    assert "assistant " not in schema and "compare_models" not in schema
     old = History(path)  # the file as the previous version set it up
     old.db.execute("DROP TABLE conversations")
     old.db.executescript(schema)

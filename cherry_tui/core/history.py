@@ -65,7 +65,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     temperature   REAL,
     created       REAL NOT NULL,
     updated       REAL NOT NULL,
-    assistant     TEXT                -- the assistant the chat started with (NULL: none)
+    assistant     TEXT,               -- the assistant the chat started with (NULL: none)
+    compare_models TEXT NOT NULL DEFAULT ''  -- other models answering too, one a line
 );
 CREATE INDEX IF NOT EXISTS conversations_updated ON conversations(updated DESC);
 CREATE TABLE IF NOT EXISTS messages (
@@ -260,6 +261,7 @@ class Conversation:
     created: float = 0.0
     updated: float = 0.0
     assistant: str | None = None  # the assistant's name (core.assistants), if any
+    compare: tuple[str, ...] = ()  # other models answering each question too
     messages: list[Message] = field(default_factory=list)  # the kept versions
     snippet: str | None = None  # set by search()
     tree: Tree | None = None  # every version, set by History.get()
@@ -324,7 +326,7 @@ class History:
             return False
         if self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             return False
-        if "assistant" not in (rows["conversations"] or ""):  # made before assistants
+        if "compare_models" not in (rows["conversations"] or ""):  # made before it
             return False
         self.fts = "trigram" if "trigram" in (rows["message_fts"] or "") else "unicode61"
         return True
@@ -333,6 +335,9 @@ class History:
         conv_cols = {r["name"] for r in self.db.execute("PRAGMA table_info(conversations)")}
         if "assistant" not in conv_cols:
             self.db.execute("ALTER TABLE conversations ADD COLUMN assistant TEXT")
+        if "compare_models" not in conv_cols:
+            self.db.execute("ALTER TABLE conversations ADD COLUMN compare_models TEXT "
+                            "NOT NULL DEFAULT ''")
         cols = {r["name"] for r in self.db.execute("PRAGMA table_info(messages)")}
         if "parent_id" not in cols:
             for stmt in _MIGRATE_VERSIONS.split(";"):
@@ -391,7 +396,8 @@ class History:
         return Conversation(id=row["id"], title=row["title"], model=row["model"],
                             system_prompt=row["system_prompt"],
                             temperature=row["temperature"], created=row["created"],
-                            updated=row["updated"], assistant=row["assistant"])
+                            updated=row["updated"], assistant=row["assistant"],
+                            compare=tuple(filter(None, row["compare_models"].split("\n"))))
 
     @staticmethod
     def _message(row: sqlite3.Row) -> Message:
@@ -445,11 +451,16 @@ class History:
         return int(self.db.execute("SELECT count(*) FROM conversations").fetchone()[0])
 
     def update(self, conversation_id: int, **fields: object) -> None:
-        """Set title, model, system_prompt, temperature and/or assistant."""
-        allowed = {"title", "model", "system_prompt", "temperature", "assistant"}
+        """Set title, model, system_prompt, temperature, assistant and/or compare (the
+        other models answering too)."""
+        allowed = {"title", "model", "system_prompt", "temperature", "assistant", "compare"}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"unknown conversation fields: {', '.join(sorted(bad))}")
+        if "compare" in fields:
+            refs = fields.pop("compare")
+            fields["compare_models"] = "\n".join(refs) if isinstance(refs, (list, tuple)) \
+                else str(refs or "")
         if not fields:
             return
         cols = ", ".join(f"{k}=?" for k in fields)

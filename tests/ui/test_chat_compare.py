@@ -16,6 +16,7 @@ from textual.widgets import OptionList
 
 from cherry_tui.core.history import STOPPED
 from cherry_tui.ui.screens.chat_dialogs import ModelPicker
+from cherry_tui.ui.app import CherryApp
 from cherry_tui.ui.screens.chat import ChatScreen
 from cherry_tui.ui.widgets.chat_bar import ChatBar
 from cherry_tui.ui.widgets.chatlog import AnswerEntry
@@ -364,3 +365,33 @@ async def test_each_answer_counts_down_its_own_rate_limit_wait(
         await wait_answer(pilot)
         assert [e.content for e in answers(screen)] == ["small", "big"]
         assert not any(e.note for e in answers(screen))  # the countdowns cleared
+
+
+async def test_the_models_answering_are_kept_with_the_conversation(
+        config_file, llmock, monkeypatch, tmp_path):
+    app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await open_chat(pilot)
+        await pilot.press("ctrl+l")
+        await type_text(pilot, "gpt-4o")
+        await highlight(pilot, "mock/gpt-4o")
+        await pilot.press("ctrl+a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="picker closed")
+        reply(llmock, "gpt-4o-mini", "one")
+        reply(llmock, "gpt-4o", "two")
+        await type_text(pilot, "count")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+        await wait_answer(pilot)
+        conv_id = screen.conv.id
+    saved = history_file(tmp_path).get(conv_id, messages=False)  # (the app flushed at quit)
+    assert saved.compare == ("mock/gpt-4o",)
+
+    again = CherryApp(config_file)
+    async with again.run_test(size=(80, 30)) as pilot:
+        again.push_screen(ChatScreen(conv_id))
+        await wait_for(pilot, lambda: isinstance(again.screen, ChatScreen), what="the chat")
+        await pilot.pause()
+        reopened = again.screen
+        assert reopened.several.models() == ("mock/gpt-4o-mini", "mock/gpt-4o")
+        assert "gpt-4o-mini + gpt-4o" in str(reopened.query_one(ChatBar).render())

@@ -275,6 +275,14 @@ class ChatScreen(Screen):
     def watch_system_prompt(self) -> None:
         self.context_view.refresh()
 
+    def watch_compare(self, compare: tuple[str, ...]) -> None:
+        """The models answering too are kept with the conversation (a reopened chat goes
+        on asking them)."""
+        conv = self.conv
+        if conv is not None and conv.compare != compare:
+            conv.compare = compare
+            self.write(lambda db: db.update(_saved_id(conv), compare=compare))
+
     def _show_title(self) -> None:
         """The bar shows the conversation's title (after it was set or changed)."""
         self.shown_title = self.title_text or (
@@ -305,13 +313,15 @@ class ChatScreen(Screen):
             conv = Conversation(id=-1, title=self.title_text, model=self.model_ref,
                                 system_prompt=self.system_prompt,
                                 temperature=self.temperature, tree=self.turns,
-                                assistant=self.assistant_name)
+                                assistant=self.assistant_name, compare=self.compare)
 
             def create(db: History) -> None:
                 made = db.create(title=conv.title, model=conv.model,
                                  system_prompt=conv.system_prompt,
                                  temperature=conv.temperature, assistant=conv.assistant)
                 conv.id, conv.created, conv.updated = made.id, made.created, made.updated
+                if conv.compare:
+                    db.update(conv.id, compare=conv.compare)
 
             self.write(create)
             self.conv = conv
@@ -806,6 +816,8 @@ class ChatScreen(Screen):
         self.editing = None
         if conv.model:
             self.model_ref = conv.model
+        known = self.several.all_refs()  # a model taken out of the config since: not asked
+        self.compare = tuple(r for r in conv.compare if r in known and r != self.model_ref)
         self.log_view.load([self._entry_for(m) for m in conv.messages
                             if m.role in ("user", "assistant", CONTEXT)])
         self._restore_draft()
