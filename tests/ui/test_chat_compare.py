@@ -54,6 +54,26 @@ async def ask_both(pilot, question: str) -> ChatScreen:
     return screen
 
 
+async def add_gpt_4o(pilot) -> None:
+    """ctrl+l, filter, ctrl+a on mock/gpt-4o: it answers too."""
+    await pilot.press("ctrl+l")
+    await type_text(pilot, "gpt-4o")
+    await highlight(pilot, "mock/gpt-4o")
+    await pilot.press("ctrl+a")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ChatScreen),
+                   what="picker closed")
+
+
+async def count_with_both(pilot, llmock, screen: ChatScreen) -> None:
+    """Ask "count"; both models (the conversation's two) answer it."""
+    reply(llmock, "gpt-4o-mini", "one")
+    reply(llmock, "gpt-4o", "two")
+    await type_text(pilot, "count")
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
+    await wait_answer(pilot)
+
+
 async def highlight(pilot, ref: str) -> None:
     """↓ in the open model picker until ``ref`` is highlighted."""
     picker = pilot.app.screen
@@ -140,22 +160,12 @@ async def test_picker_ctrl_a_adds_a_model_then_enter_goes_back_to_one(
     async with app.run_test(size=(80, 30)) as pilot:
         screen = await open_chat(pilot)
         assert screen.model_ref == "mock/gpt-4o-mini"
-        await pilot.press("ctrl+l")
-        await type_text(pilot, "gpt-4o")
-        await pilot.pause()
-        await highlight(pilot, "mock/gpt-4o")
-        await pilot.press("ctrl+a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="picker closed")
+        await add_gpt_4o(pilot)
         assert screen.several.models() == ("mock/gpt-4o-mini", "mock/gpt-4o")
         await pilot.pause()
         assert "gpt-4o-mini + gpt-4o" in str(screen.query_one(ChatBar).render())
 
-        reply(llmock, "gpt-4o-mini", "one")
-        reply(llmock, "gpt-4o", "two")
-        await type_text(pilot, "count")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
-        await wait_answer(pilot)
+        await count_with_both(pilot, llmock, screen)
         assert sorted(r.body["model"] for r in chat_requests(llmock)) == sorted(MODELS)
 
         # enter in the picker chooses one model alone again
@@ -372,17 +382,8 @@ async def test_the_models_answering_are_kept_with_the_conversation(
     app = mock_app(config_file, llmock, monkeypatch, models=MODELS)
     async with app.run_test(size=(80, 30)) as pilot:
         screen = await open_chat(pilot)
-        await pilot.press("ctrl+l")
-        await type_text(pilot, "gpt-4o")
-        await highlight(pilot, "mock/gpt-4o")
-        await pilot.press("ctrl+a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChatScreen), what="picker closed")
-        reply(llmock, "gpt-4o-mini", "one")
-        reply(llmock, "gpt-4o", "two")
-        await type_text(pilot, "count")
-        await pilot.press("enter")
-        await wait_for(pilot, lambda: len(answers(screen)) == 2, what="two answers")
-        await wait_answer(pilot)
+        await add_gpt_4o(pilot)
+        await count_with_both(pilot, llmock, screen)
         conv_id = screen.conv.id
     saved = history_file(tmp_path).get(conv_id, messages=False)  # (the app flushed at quit)
     assert saved.compare == ("mock/gpt-4o",)
