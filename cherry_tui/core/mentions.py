@@ -96,53 +96,44 @@ def file_paths(text: str, model_refs: Collection[str] = (),
 
 
 # ---------------------------------------------------------------------------- models
-# An @ at a word's start, up to the next space: linear, whatever the text.
-_MODEL_TOKEN = re.compile(r"(?<!\S)@(\S+)")
-_MODEL_MENTION = re.compile(r"(?<!\S)@(\S+) ?")
-
 MAX_MODELS = 4  # answers at once: more would not fit side by side in a terminal
 
 
-def _ref(token: str, refs: frozenset[str]) -> str | None:
-    if token in refs:
-        return token
-    stripped = token.rstrip(_TRAILING)
-    return stripped if stripped in refs else None
+def _models(text: str, refs: Collection[str]) -> list[tuple[Mention, str]]:
+    """The unquoted mentions of ``text`` that name a configured model, with that model
+    (a sentence's punctuation after one is not part of it)."""
+    if "@" not in text:
+        return []
+    known = frozenset(refs)
+    out = []
+    for m in find(text):
+        if m.quoted:
+            continue
+        ref = m.value if m.value in known else m.value.rstrip(_TRAILING)
+        if ref in known:
+            out.append((m, ref))
+    return out
 
 
 def model_mentions(text: str, refs: Collection[str]) -> list[str]:
     """The configured models ``text`` mentions, in the order written, each once."""
-    known = frozenset(refs)
-    out: list[str] = []
-    if "@" not in text:
-        return out
-    for m in _MODEL_TOKEN.finditer(text):
-        ref = _ref(m.group(1), known)
-        if ref is not None and ref not in out:
-            out.append(ref)
-    return out
+    return list(dict.fromkeys(ref for _, ref in _models(text, refs)))
 
 
 def without_model_mentions(text: str, refs: Collection[str]) -> str:
     """``text`` without its model mentions (what the models are sent); a mention takes
     the space after it along, the rest of the text is left as it was."""
-    known = frozenset(refs)
-    if "@" not in text:
+    found = _models(text, refs)
+    if not found:
         return text
-    dropped = False
-
-    def drop(m: re.Match[str]) -> str:
-        nonlocal dropped
-        token = m.group(1)
-        ref = _ref(token, known)
-        if ref is None:
-            return m.group(0)
-        dropped = True
-        rest = token[len(ref):]  # trailing punctuation stays, with its space
-        return rest + m.group(0)[1 + len(token):] if rest else ""
-
-    out = _MODEL_MENTION.sub(drop, text)
-    return out.strip(" ") if dropped else text
+    parts, at = [], 0
+    for m, ref in found:
+        rest = m.value[len(ref):]  # trailing punctuation stays, with the space after it
+        end = m.end + (1 if not rest and text[m.end:m.end + 1] == " " else 0)
+        parts += [text[at:m.start], rest]
+        at = end
+    parts.append(text[at:])
+    return "".join(parts).strip(" ")
 
 
 # ---------------------------------------------------------------------------- completion
