@@ -104,6 +104,10 @@ def test_trim_context_keeps_system_and_the_last_messages():
     assert [m["content"] for m in A.trim_context(msgs, 0)] == ["S", "4"]
     assert [m["content"] for m in A.trim_context(msgs, 2)] == ["S", "2", "3", "4"]
     assert A.trim_context(msgs, 10) == msgs
+    # one or two more than there are: all of them (a negative slice once kept only one)
+    assert A.trim_context(msgs, 4) == msgs
+    assert A.trim_context(msgs, 5) == msgs
+    assert A.trim_context(msgs, 6) == msgs
 
 
 def test_edits_keep_comments_and_round_trip(cfg, config_file):

@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from .config import Config, split_model_ref
 from .files import kind
@@ -244,14 +244,23 @@ def delete(cfg: Config, name: str) -> str:
     return f"{name} is deleted"
 
 
+T = TypeVar("T")
+
+
+def last_earlier(items: list[T], context: int | None) -> list[T]:
+    """``items`` (the new question last) with only the last ``context`` items before the
+    question; None keeps them all."""
+    if context is None or not items:
+        return items
+    earlier = items[:-1]
+    return [*earlier[max(0, len(earlier) - context):], items[-1]]
+
+
 def trim_context(messages: list[dict[str, Any]], context: int | None) -> list[dict[str, Any]]:
     """``messages`` (system first, the new question last) with only the last ``context``
     earlier messages before the question; None keeps them all."""
-    if context is None:
-        return messages
     system = [m for m in messages if m.get("role") == "system"]
     rest = [m for m in messages if m.get("role") != "system"]
-    if not rest:
+    if context is None or not rest:
         return messages
-    earlier = rest[:-1][len(rest) - 1 - context:] if context else []
-    return [*system, *earlier, rest[-1]]
+    return [*system, *last_earlier(rest, context)]

@@ -1,9 +1,10 @@
 """What the next request sends, about how many tokens that is, and the model's window.
 
-* :func:`outgoing` is the one place that decides which messages are sent: the system
-  prompt, then the kept messages after the last "new context" marker (role
+* :func:`carried` is the one place that decides which messages are sent (the chat's
+  requests, its attachment checks, the context bar; :func:`outgoing` puts the system
+  prompt first): the kept messages after the last "new context" marker (role
   :data:`~.history.CONTEXT`), cut to the assistant's ``context`` (how many earlier
-  messages; :func:`~.assistants.trim_context`), answers with no text left out. A user
+  messages; :func:`~.assistants.last_earlier`), answers with no text left out. A user
   message is its text, or what ``user(message)`` builds (text and attachments).
 * :func:`estimate_tokens` guesses without a tokenizer: about 4 characters a token for
   Latin text, 1 token a CJK character, a few tokens a message. :func:`calibration`
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .assistants import trim_context
+from .assistants import last_earlier
 from .history import CONTEXT, Message
 from .model_kinds import base_name
 
@@ -43,22 +44,29 @@ def after_marker(messages: Sequence[Message]) -> list[Message]:
     return list(messages)
 
 
+def carried(messages: Sequence[Message], context: int | None) -> list[Message]:
+    """The messages a request carries (``messages`` end with its question): those after
+    the last marker, answers with no text left out, only ``context`` earlier ones before
+    the question (None: all)."""
+    kept = [m for m in after_marker(messages)
+            if m.role == "user" or (m.role == "assistant" and m.content.strip())]
+    return last_earlier(kept, context)
+
+
 def outgoing(messages: Sequence[Message], system_prompt: str, context: int | None,
              user: Callable[[Message], dict[str, Any]] | None = None
              ) -> list[dict[str, Any]]:
-    """The messages of a request: system prompt, the messages after the last marker
-    (answers with no text left out), only ``context`` earlier ones before the question
-    (None: all). A user message is ``user(message)`` when given (e.g. text
-    and attachments as parts), else its text."""
+    """The messages of a request: the system prompt, then :func:`carried`'s. A user
+    message is ``user(message)`` when given (e.g. text and attachments), else its text."""
     out: list[dict[str, Any]] = []
     if system_prompt.strip():
         out.append({"role": "system", "content": system_prompt})
-    for m in after_marker(messages):
+    for m in carried(messages, context):
         if m.role == "user":
             out.append(user(m) if user else {"role": "user", "content": m.content})
-        elif m.role == "assistant" and m.content.strip():
+        else:
             out.append({"role": "assistant", "content": m.content})
-    return trim_context(out, context)
+    return out
 
 
 def count_tokens(text: str) -> int:

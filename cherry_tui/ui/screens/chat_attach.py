@@ -21,12 +21,11 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...core import mentions
-from ...core.assistants import trim_context
 from ...core.attachments import (
     Attachment, AttachmentError, Image, TextFile, load, user_message,
 )
 from ...core.config import split_model_ref
-from ...core.context import after_marker
+from ...core.context import carried
 from ...core.history import History, Message, StoredAttachment
 from ...core.history_writer import Skipped
 from ...core.model_kinds import sees_images
@@ -137,14 +136,11 @@ class ChatAttachments:
         return True
 
     def _sent(self, messages: list[Message], question_follows: bool) -> list[Message]:
-        """The user messages of ``messages`` a request carries (the context limit)."""
-        rows: list[dict[str, Any]] = [
-            {"role": m.role, "m": m} for m in after_marker(messages)
-            if m.role == "user" or (m.role == "assistant" and m.content.strip())]
-        if question_follows:
-            rows.append({"role": "user"})
-        rows = trim_context(rows, self.screen.context)
-        return [r["m"] for r in rows if r.get("m") is not None and r["role"] == "user"]
+        """The user messages of ``messages`` a request carries (core.context.carried)."""
+        question = Message("user")
+        asked = [*messages, question] if question_follows else messages
+        return [m for m in carried(asked, self.screen.context)
+                if m.role == "user" and m is not question]
 
     def _sees_images(self, model_ref: str) -> bool:
         try:
