@@ -101,7 +101,6 @@ class ChatLog(ScrollView, can_focus=True):
         self._line_cache: LRUCache[tuple[int, str], tuple[Strip, Strip]] = LRUCache(4096)
         self._marks: dict[str, Segment] = {}
         self._painted_following = True
-        self._streaming: set[AnswerEntry] = set()  # answers arriving: see _check_streaming
         self._reading = object()  # holds the collector while the log has the focus
 
     # ------------------------------------------------------------------ geometry
@@ -293,19 +292,7 @@ class ChatLog(ScrollView, can_focus=True):
             self.refresh()
         self._schedule_background()
 
-    # ------------------------------------------------------------------ collector
-    def _check_streaming(self) -> None:
-        """While an answer streams into the log, full garbage collections wait (see
-        cherry_tui.ui.collector): one every 2 s stalled the key echo up to 140 ms."""
-        self._streaming = {e for e in self._streaming if e.streaming and e in self.entries}
-        if self._streaming:
-            collector.hold(self)
-        else:
-            collector.release(self)
-
     def on_unmount(self) -> None:
-        self._streaming.clear()
-        collector.release(self)
         collector.release(self._reading)
 
     # ------------------------------------------------------------------ content
@@ -318,7 +305,6 @@ class ChatLog(ScrollView, can_focus=True):
         self._total = 0
         self.selected = None
         self.follow = True
-        self._check_streaming()
         self._set_virtual_size()
         self.scroll_to(y=0, animate=False, immediate=True)
         self.refresh()
@@ -326,9 +312,6 @@ class ChatLog(ScrollView, can_focus=True):
     def add(self, entry: Entry) -> Entry:
         """Append an entry and show it."""
         self.entries.append(entry)
-        if isinstance(entry, AnswerEntry) and entry.streaming:
-            self._streaming.add(entry)
-            self._check_streaming()
         self._starts.append(self._total)
         if self.size.width:
             entry.render(self.renderer)
@@ -358,7 +341,6 @@ class ChatLog(ScrollView, can_focus=True):
         """Remove entry ``index`` and all after it."""
         del self.entries[index:]
         self._dirty = {e for e in self._dirty if e in self.entries}
-        self._check_streaming()
         if self.selected is not None and self.selected >= index:
             self.selected = None
         if self._unpainted is not None:  # rendered above, not yet laid out
@@ -430,8 +412,6 @@ class ChatLog(ScrollView, can_focus=True):
                 self.scroll_to(y=self.scroll_y + self._shift, animate=False, immediate=True)
             self._shift = 0
             self._refresh_below(changed, top)
-        if self._streaming:
-            self._check_streaming()  # the answer may have ended
         self.render_count += 1
         self.flushed_at = time.perf_counter()
         cost = time.monotonic() - started
