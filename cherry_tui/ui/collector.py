@@ -13,11 +13,12 @@ streamed at 200 chunks a second, each a stall of the key echo.
   frozen and dies later inside a reference cycle stays until exit: at most what existed
   at start, once.
 * :func:`hold` / :func:`release`, while answers arrive (the chat's AnswerStreams, from
-  the first answer's start to the last one's end), and while the chat log has the focus (paging back through a 1,000-message conversation met a 100-180
-  ms full collection every fifty keys or so): full collections are :data:`HELD_FACTOR`
-  times rarer. Young collections still run every few
-  hundred allocations and free the frames' short-lived garbage; when the last stream
-  ends, the usual thresholds are back and a full collection that is due runs then.
+  the first answer's start to the last one's end), and while the chat log has the focus
+  (paging back through a 1,000-message conversation met a 100-180 ms full collection
+  every fifty keys or so): full collections are :data:`HELD_FACTOR` times rarer. Young
+  collections still run every few hundred allocations and free the frames' short-lived
+  garbage; when the last stream ends, the usual thresholds are back and a full
+  collection that is due runs then.
 """
 
 from __future__ import annotations
