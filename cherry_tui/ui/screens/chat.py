@@ -412,7 +412,7 @@ class ChatScreen(Screen):
         self.chat_input.clear()
         msg = self.turns.add(Message("user", text), parent)
         self.add_message(msg)
-        self.attached.keep(msg, files, self.write)
+        self.attached.keep(msg, files)
         conv = self._ensure_conversation()
         if not conv.title:
             asked = without_model_mentions(text, self.several.all_refs())

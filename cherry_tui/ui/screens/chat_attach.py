@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ...core import mentions
@@ -155,8 +155,7 @@ class ChatAttachments:
                            severity="error", markup=False, timeout=12)
 
     # ------------------------------------------------------------------ keeping
-    def keep(self, msg: Message, files: list[Attachment],
-             write: Callable[..., None]) -> None:
+    def keep(self, msg: Message, files: list[Attachment]) -> None:
         """``msg`` was sent with ``files``: shown with it, saved after it (the writer)."""
         if not files:
             return
@@ -172,7 +171,7 @@ class ChatAttachments:
             return "\n\n".join(a.block() if isinstance(a, TextFile) else
                                f"Image: {a.path} (SHA-256 {a.sha256})" for a in files)
 
-        write(add, recovery=recovery)
+        self.screen.write(add, recovery=recovery)
 
     def api_message(self, msg: Message, text: str | None = None, *,
                     quiet: bool = False) -> dict[str, Any]:
