@@ -49,6 +49,7 @@ class ContextView:
     def __init__(self, screen: ChatScreen):
         self.screen = screen
         self._timer: Timer | None = None
+        self._due = False  # a count is scheduled (refresh)
         self._warned: str | None = None  # the text enter was warned about (again: sends)
 
     # ------------------------------------------------------------------ the marker
@@ -128,10 +129,18 @@ class ContextView:
         self._timer = self.screen.set_timer(BAR_DEBOUNCE, self.refresh)
 
     def refresh(self) -> None:
-        """Show what the next request sends (a warning given for this text stays)."""
+        """Count again once the current change is done: several state changes of one
+        action (opening a chat sets the model, the prompt, the messages...) count once."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        if not self._due:
+            self._due = True
+            self.screen.call_after_refresh(self._show)
+
+    def _show(self) -> None:
+        """Show what the next request sends (a warning given for this text stays)."""
+        self._due = False
         try:
             bar = self.screen.query_one(ContextBar)
         except NoMatches:  # not composed yet, or being torn down
