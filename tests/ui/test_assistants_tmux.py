@@ -3,31 +3,20 @@ SSH link delivers them: F2, a filter, enter, a question, enter."""
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
 
-from conftest import need
-from test_chat_tmux import Tmux
+from test_chat_tmux import Tmux, mock_tmux
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def tmux_app(tmp_path, llmock):
-    need(shutil.which("tmux") is not None, "tmux is not installed")
-    cfg = tmp_path / "cfg" / "config.toml"
-    cfg.parent.mkdir()
-    cfg.write_text(f'default_model = "mock/gpt-4o-mini"\n'
-                   f'[providers.mock]\nname = "Mock"\ntype = "openai"\n'
-                   f'address = "{llmock.url}"\nkey = "env:MOCK_KEY"\n'
-                   f'models = ["gpt-4o-mini", "gpt-4o"]\nenabled = true\n\n'
-                   f'[assistants.terse]\nprompt = "One word."\nmodel = "mock/gpt-4o"\n')
-    env = {"CHERRY_TUI_CONFIG": str(cfg), "CHERRY_TUI_DATA": str(tmp_path / "data"),
-           "MOCK_KEY": "sk-test-0123456789abcdef", "TERM": "xterm-256color",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    t = Tmux(tmp_path, env)
+    t = mock_tmux(tmp_path, llmock, ("gpt-4o-mini", "gpt-4o"),
+                  top='default_model = "mock/gpt-4o-mini"\n',
+                  more='\n[assistants.terse]\nprompt = "One word."\nmodel = "mock/gpt-4o"\n')
     t.start()
     t.wait("providers, ")  # the provider list is up: keys reach the app now
     yield t

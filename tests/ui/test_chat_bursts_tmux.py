@@ -8,29 +8,18 @@ must leave an open dialog readable.
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from conftest import need
-from test_chat_tmux import Tmux
+from test_chat_tmux import mock_tmux
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def tmux_chat(tmp_path, llmock):
-    need(shutil.which("tmux") is not None, "tmux is not installed")
-    cfg = tmp_path / "cfg" / "config.toml"
-    cfg.parent.mkdir()
-    cfg.write_text(f'default_model = "mock/gpt-4o-mini"\n'
-                   f'[providers.mock]\nname = "Mock"\ntype = "openai"\n'
-                   f'address = "{llmock.url}"\nkey = "env:MOCK_KEY"\n'
-                   f'models = ["gpt-4o-mini", "seed-1-6", "qwen-max"]\nenabled = true\n')
-    env = {"CHERRY_TUI_CONFIG": str(cfg), "CHERRY_TUI_DATA": str(tmp_path / "data"),
-           "MOCK_KEY": "sk-test-0123456789abcdef", "TERM": "xterm-256color",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    t = Tmux(tmp_path, env)
+    t = mock_tmux(tmp_path, llmock, ("gpt-4o-mini", "seed-1-6", "qwen-max"),
+                  top='default_model = "mock/gpt-4o-mini"\n')
     t.start()
     t.wait("providers, ")  # the provider list is up: keys reach the app now
     t.keys("C-n")

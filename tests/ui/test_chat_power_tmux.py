@@ -18,28 +18,18 @@ import pytest
 from llmock.scenarios import Match, Reply
 
 from conftest import need
-from test_chat_tmux import Tmux
+from test_chat_tmux import mock_tmux
 
 pytestmark = pytest.mark.slow
 BIN = str(Path(sys.executable).with_name("cherry-tui"))
-KEY = "sk-test-0123456789abcdef"
 
 
 @pytest.fixture
 def setup(tmp_path, llmock):
-    need(shutil.which("tmux") is not None, "tmux is not installed")
     need(shutil.which("git") is not None, "git is not installed")
-    cfg = tmp_path / "cfg" / "config.toml"
-    cfg.parent.mkdir()
-    cfg.write_text(f'default_model = "mock/gpt-4o-mini"\n\n'
-                   f'[providers.mock]\nname = "Mock"\ntype = "openai"\n'
-                   f'address = "{llmock.url}"\nkey = "env:MOCK_KEY"\n'
-                   f'models = ["gpt-4o-mini", "gpt-4o"]\nenabled = true\n')
-    env = {"CHERRY_TUI_CONFIG": str(cfg), "CHERRY_TUI_DATA": str(tmp_path / "data"),
-           "MOCK_KEY": KEY, "TERM": "xterm-256color",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    t = Tmux(tmp_path, env)
-    yield tmp_path, env, t
+    t = mock_tmux(tmp_path, llmock, ("gpt-4o-mini", "gpt-4o"),
+                  top='default_model = "mock/gpt-4o-mini"\n\n')
+    yield tmp_path, t.env, t
     t.kill()
 
 

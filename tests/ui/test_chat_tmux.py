@@ -62,18 +62,27 @@ class Tmux:
         self.run("kill-server")
 
 
-@pytest.fixture
-def tmux_app(tmp_path, llmock):
+def mock_tmux(tmp_path: Path, llmock, models: tuple[str, ...] = ("gpt-4o-mini",),
+              top: str = "", more: str = "") -> Tmux:
+    """The real cherry-tui (not started yet) with a config file of one provider "Mock"
+    (id mock) at llmock with ``models``; ``top`` goes before its table (default_model
+    = ...), ``more`` after it (assistants ...)."""
     need(shutil.which("tmux") is not None, "tmux is not installed")
     cfg = tmp_path / "cfg" / "config.toml"
     cfg.parent.mkdir()
-    cfg.write_text(f'[providers.mock]\nname = "Mock"\ntype = "openai"\n'
+    listed = ", ".join(f'"{m}"' for m in models)
+    cfg.write_text(f'{top}[providers.mock]\nname = "Mock"\ntype = "openai"\n'
                    f'address = "{llmock.url}"\nkey = "env:MOCK_KEY"\n'
-                   f'models = ["gpt-4o-mini"]\nenabled = true\n')
+                   f'models = [{listed}]\nenabled = true\n{more}')
     env = {"CHERRY_TUI_CONFIG": str(cfg), "CHERRY_TUI_DATA": str(tmp_path / "data"),
            "MOCK_KEY": "sk-test-0123456789abcdef", "TERM": "xterm-256color",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    t = Tmux(tmp_path, env)
+    return Tmux(tmp_path, env)
+
+
+@pytest.fixture
+def tmux_app(tmp_path, llmock):
+    t = mock_tmux(tmp_path, llmock)
     yield t
     t.kill()
 
