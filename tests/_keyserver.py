@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from servers.local import LocalServer, QuietHandler
 
 REPLY = "Paris is the capital."
 MODEL = "pool-model"
@@ -46,32 +47,16 @@ class KeyServer:
         return [s.key for s in self.seen]
 
     def __enter__(self) -> KeyServer:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._local = LocalServer(_handler(self)).start()
+        self.port = self._local.port
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._local.stop()
 
 
 def _handler(server: KeyServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _send(self, status: int, body: bytes, ctype: str,
-                  headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+    class Handler(QuietHandler):
 
         def _key(self) -> str | None:
             auth = self.headers.get("Authorization") or ""
@@ -128,23 +113,16 @@ class Proxy:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> Proxy:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _proxy_handler(self))
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._local = LocalServer(_proxy_handler(self)).start()
+        self.port = self._local.port
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._local.stop()
 
 
 def _proxy_handler(proxy: Proxy) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def _forward(self) -> None:
             proxy.carried.append(self.path)
             target = urlsplit(self.path)  # a forward proxy gets the absolute URL

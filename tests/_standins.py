@@ -22,9 +22,10 @@ import ipaddress
 import json
 import ssl
 import tempfile
-import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from servers.local import LocalServer, QuietHandler
 
 KEY = "sk-standin-7Qw3Zr8Lp2Xv5Nk9SECRET"
 MODEL = "standin-model"
@@ -61,22 +62,7 @@ class StandIn:
 
 
 def _handler(stand: StandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _send(self, status: int, body: object, ctype: str = "application/json",
-                  headers: dict[str, str] | None = None) -> None:
-            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(QuietHandler):
 
         def _not_found(self) -> None:
             if stand.kind == "oneapi":
@@ -170,25 +156,22 @@ class Serving:
 
     def __init__(self, kind: str, *, tls: bool = False) -> None:
         self.stand = StandIn(kind)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.stand))
-        self.server.daemon_threads = True
-        self.stand.port = self.server.server_address[1]
+        self.local = LocalServer(_handler(self.stand))
+        self.stand.port = self.local.port
         self._folder = tempfile.TemporaryDirectory()
         self.cafile = ""
         if tls:
             self.cafile, key_file = _self_signed(self._folder.name)
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(self.cafile, key_file)
-            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            server = self.local.server
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
             self.stand.scheme = "https"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> StandIn:
-        self.thread.start()
+        self.local.start()
         return self.stand
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self.local.stop()
         self._folder.cleanup()

@@ -22,12 +22,13 @@ Every request is journaled (method, path with query, headers, JSON body).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from .local import LocalServer, QuietHandler
 
 KEY = "sk-wire-0123456789abcdefSECRET"
 MODEL = "wire-model"  # Gemini model id, Azure deployment name, Responses model
@@ -224,22 +225,7 @@ def _route(w: Wire, method: str, path: str, query: dict[str, list[str]]
 
 
 def _handler(w: Wire) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _send(self, status: int, body: Any, ctype: str = "application/json",
-                  headers: dict[str, str] | None = None) -> None:
-            data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+    class Handler(QuietHandler):
 
         def _stream(self, events: list[str]) -> None:
             """Server-sent events, the body ending when the connection closes."""
@@ -361,16 +347,12 @@ class Serving:
 
     def __init__(self, kind: str) -> None:
         self.wire = Wire(kind)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.wire))
-        self.server.daemon_threads = True
-        self.wire.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.local = LocalServer(_handler(self.wire))
+        self.wire.port = self.local.port
 
     def __enter__(self) -> Wire:
-        self.thread.start()
+        self.local.start()
         return self.wire
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self.local.stop()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from llmock.scenarios import Match, Reply, StreamFault
 
@@ -20,6 +19,8 @@ from cherry_tui.ui.app import CherryApp
 from cherry_tui.ui.screens.chat import ChatScreen
 from cherry_tui.ui.widgets.chat_bar import ChatBar
 from cherry_tui.ui.widgets.chatlog import AnswerEntry
+
+from servers.local import LocalServer, QuietHandler
 
 from _chat_helpers import (
     history_file, log_text, mock_app, open_chat, type_text, wait_answer, wait_for,
@@ -288,12 +289,7 @@ class SlowServer:
         self.asked: list[dict] = []
         self.closed = threading.Event()  # the client hung up (the answer was stopped)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 server.asked.append(body)
@@ -311,13 +307,11 @@ class SlowServer:
                     server.closed.set()
                 self.close_connection = True
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.local = LocalServer(Handler).start()
+        self.url = self.local.url
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.local.stop()
 
 
 async def test_two_servers_one_slow_stopping_the_slow_one(
