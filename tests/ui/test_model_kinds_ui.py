@@ -9,7 +9,8 @@ from _provider_helpers import settle
 
 from cherry_tui.ui.app import CherryApp
 from cherry_tui.ui.screens.chat_dialogs import ModelPicker
-from cherry_tui.ui.screens.models import FetchModelsScreen, ModelsScreen
+from cherry_tui.ui.screens.models import ModelsScreen
+from cherry_tui.ui.screens.models_fetch import FetchModelsScreen
 
 
 def write(config_file, url: str) -> None:

@@ -14,7 +14,8 @@ from cherry_tui.core.config import Config
 from cherry_tui.ui.app import CherryApp
 from cherry_tui.ui.screens.dialogs import AddProviderDialog
 from cherry_tui.ui.screens.editor import EditorScreen
-from cherry_tui.ui.screens.models import FetchModelsScreen, ModelsScreen
+from cherry_tui.ui.screens.models import ModelsScreen
+from cherry_tui.ui.screens.models_fetch import FetchModelsScreen
 from cherry_tui.ui.screens.providers import ProvidersScreen
 
 TOKEN = "sk-oneapi-0123456789abcdef"

@@ -15,7 +15,8 @@ from .common import help_rows
 
 def _sections(app) -> list[tuple[str, list, str]]:
     from .editor import EditorScreen
-    from .models import FetchModelsScreen, ModelsScreen
+    from .models import ModelsScreen
+    from .models_fetch import FetchModelsScreen
     from .assistant_form import AssistantForm
     from .assistants import AssistantFilter, AssistantList, AssistantPicker
     from .chat import chat_help_sections
